@@ -1,0 +1,3 @@
+from mydw.cli.app import main
+
+main()

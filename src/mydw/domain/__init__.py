@@ -1,0 +1,1 @@
+"""Plain types, enums and errors. Standard library only."""
