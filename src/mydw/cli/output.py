@@ -1,0 +1,79 @@
+"""The only places that write to the terminal: JSON/CSV on stdout, Rich for people.
+
+stdout carries the result and only the result; notices, progress and errors go to stderr.
+Rich is imported on first use, never at start-up.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from functools import cache
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print one JSON document on stdout (for scripts).")
+]
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.flush()
+
+
+def emit_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])
+    sys.stdout.flush()
+
+
+def _no_color() -> bool:
+    return bool(os.environ.get("NO_COLOR"))
+
+
+@cache
+def out() -> Console:
+    """Rich console for human output on stdout."""
+    from rich.console import Console
+
+    return Console(no_color=_no_color(), highlight=False, soft_wrap=False)
+
+
+@cache
+def err() -> Console:
+    """Rich console for notices and errors on stderr."""
+    from rich.console import Console
+
+    return Console(stderr=True, no_color=_no_color(), highlight=False)
+
+
+def notice(message: str) -> None:
+    """A one-line notice on stderr (remote/user text is never parsed as markup)."""
+    from rich.text import Text
+
+    err().print(Text(message, style="yellow"))
+
+
+def success(message: str) -> None:
+    from rich.text import Text
+
+    err().print(Text(message, style="green"))
+
+
+def stdin_is_tty() -> bool:
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def interactive() -> bool:
+    """A person is at the terminal: prompts are allowed."""
+    return stdin_is_tty() and sys.stderr.isatty()

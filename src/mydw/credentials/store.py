@@ -1,0 +1,149 @@
+"""Secrets (API keys, the login session token) in the system keyring.
+
+Where no keyring backend exists (headless server, cron, CI) the secrets go to an owner-only
+file (0600) in the config folder instead, and the user is told once, when that file is
+first created. Nothing here ever lets `NoKeyringError` escape.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+
+from mydw.config import paths
+from mydw.domain.errors import ConfigError
+
+SERVICE = "mydw"
+FALLBACK_NAME = "secrets.json"
+
+log = logging.getLogger("mydw")
+
+
+class SecretStore:
+    """get/set/delete of named secrets; keyring first, owner-only file as the fallback."""
+
+    def __init__(self, fallback_path: Path | None = None, *, use_keyring: bool = True) -> None:
+        self._fallback_path = fallback_path
+        self._use_keyring = use_keyring
+        self._keyring_ok: bool | None = None if use_keyring else False
+
+    @property
+    def fallback_path(self) -> Path:
+        return self._fallback_path or paths.config_dir() / FALLBACK_NAME
+
+    @property
+    def backend_name(self) -> str:
+        if self._keyring_available():
+            import keyring
+
+            return f"keyring ({type(keyring.get_keyring()).__name__})"
+        return f"file {self.fallback_path}"
+
+    # keyring -------------------------------------------------------------------------
+    def _keyring_available(self) -> bool:
+        if self._keyring_ok is None:
+            try:
+                import keyring
+                from keyring.backends import fail
+
+                backend = keyring.get_keyring()
+                # The chainer with no members behaves like `fail`: probe it once.
+                self._keyring_ok = not isinstance(backend, fail.Keyring) and getattr(
+                    backend, "priority", 1
+                ) > 0
+            except Exception:  # any import/initialisation problem means: no keyring
+                self._keyring_ok = False
+        return self._keyring_ok
+
+    def _keyring_call(self, op: str, name: str, value: str | None = None) -> tuple[bool, str | None]:
+        """Run a keyring operation; (False, None) when the keyring turned out unusable."""
+        if not self._keyring_available():
+            return False, None
+        import keyring
+        import keyring.errors
+
+        try:
+            if op == "get":
+                return True, keyring.get_password(SERVICE, name)
+            if op == "set":
+                assert value is not None
+                keyring.set_password(SERVICE, name, value)
+                return True, None
+            try:
+                keyring.delete_password(SERVICE, name)
+            except keyring.errors.PasswordDeleteError:
+                pass  # nothing stored: deleting is idempotent
+            return True, None
+        except keyring.errors.NoKeyringError:
+            self._keyring_ok = False
+            return False, None
+        except keyring.errors.KeyringError as exc:
+            # A locked or broken keyring: use the file rather than fail the command.
+            log.warning("keyring unusable (%s); using %s", exc, self.fallback_path)
+            self._keyring_ok = False
+            return False, None
+
+    # fallback file -------------------------------------------------------------------
+    def _read_file(self) -> dict[str, str]:
+        try:
+            text = self.fallback_path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return {}
+        except OSError as exc:
+            raise ConfigError(f"cannot read {self.fallback_path}: {exc.strerror or exc}") from exc
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{self.fallback_path} is corrupt; delete it and log in again") from exc
+        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+    def _write_file(self, data: dict[str, str]) -> None:
+        path = self.fallback_path
+        first = not path.exists()
+        paths.ensure_private_dir(path.parent)
+        tmp = path.with_name(path.name + ".tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(data, fh, indent=2, sort_keys=True)
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        if first:
+            log.warning(
+                "no system keyring available: secrets are kept in %s (readable only by you)", path
+            )
+
+    # public API ----------------------------------------------------------------------
+    def get(self, name: str) -> str | None:
+        used, value = self._keyring_call("get", name)
+        if used and value is not None:
+            return value
+        return self._read_file().get(name)
+
+    def set(self, name: str, value: str) -> str:
+        """Store a secret; returns where it went (for messages)."""
+        used, _ = self._keyring_call("set", name, value)
+        if used:
+            return self.backend_name
+        data = self._read_file()
+        data[name] = value
+        self._write_file(data)
+        return f"file {self.fallback_path}"
+
+    def delete(self, name: str) -> None:
+        self._keyring_call("delete", name)
+        data = self._read_file()
+        if name in data:
+            del data[name]
+            self._write_file(data)
+
+
+def get_secret(store: SecretStore, name: str, env: str | None) -> str | None:
+    """Environment first (a headless cron job), then the store."""
+    if env and os.environ.get(env):
+        return os.environ[env]
+    return store.get(name)

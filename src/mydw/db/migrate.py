@@ -1,0 +1,180 @@
+"""Schema migrations, run on first use and by `mydw db upgrade`.
+
+The start-up check reads `alembic_version` with one query and imports Alembic only when
+there is something to do. A database stamped with a revision this version does not know
+is refused and left untouched.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, inspect, text
+
+from mydw.db.revisions import HEAD, REVISIONS
+from mydw.domain.errors import DatabaseError
+from mydw.domain.types import utcnow
+
+if TYPE_CHECKING:
+    from mydw.db.engine import Database
+
+SEED_TABLES = {"users", "movies", "user_movies", "chat_sessions"}
+_PG_LOCK_KEY = 0x6D796477  # "mydw": one migration at a time on a shared server
+
+
+@dataclass(frozen=True)
+class MigrationResult:
+    before: str | None
+    after: str
+    backup: str | None
+
+
+def current_revision(conn: Connection) -> str | None:
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+    return None if row is None else str(row[0])
+
+
+def _check_known(revision: str | None, db: Database) -> None:
+    if revision is not None and revision not in REVISIONS:
+        from mydw.db.engine import describe
+
+        raise DatabaseError(
+            f"the database {describe(db.url)} is at revision {revision}, which this version of "
+            f"mydw does not know (it knows up to {HEAD}); upgrade mydw — the database was "
+            "left untouched"
+        )
+
+
+def ensure_head(db: Database) -> MigrationResult | None:
+    """Fast path: one query when at head. Otherwise migrate under a lock."""
+    with db.engine.connect() as conn:
+        revision = current_revision(conn)
+        conn.rollback()
+    _check_known(revision, db)
+    if revision == HEAD:
+        return None
+    return upgrade(db)
+
+
+def upgrade(db: Database) -> MigrationResult:
+    with _migration_lock(db) as conn:
+        before = current_revision(conn)
+        _check_known(before, db)
+        if before == HEAD:
+            return MigrationResult(before, HEAD, None)
+        tables = set(inspect(conn).get_table_names())
+        if before is None and SEED_TABLES <= tables:
+            # A database made from the seed's models without Alembic (the web site's):
+            # adopt it as revision 0001 instead of failing to create existing tables.
+            before = "0001"
+            _run_alembic(conn, "stamp", "0001")
+        backup = _backup_sqlite(db, before) if before is not None else None
+        _run_alembic(conn, "upgrade", "head")
+        if db.is_sqlite:
+            problems = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if problems:
+                raise DatabaseError(
+                    f"migration left {len(problems)} rows breaking foreign keys; rolled back"
+                )
+        conn.commit()
+        return MigrationResult(before, HEAD, backup)
+
+
+class _migration_lock:
+    """A connection holding the migration lock, in a transaction (foreign keys off on SQLite)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._file_lock: Any = None
+        self._conn: Connection | None = None
+
+    def __enter__(self) -> Connection:
+        db = self.db
+        if db.is_sqlite and db.sqlite_path is not None:
+            from filelock import FileLock
+
+            self._file_lock = FileLock(
+                str(db.sqlite_path) + ".migrate.lock", timeout=120, mode=0o600
+            )
+            self._file_lock.acquire()
+        conn = db.engine.connect()
+        self._conn = conn
+        if db.is_sqlite:
+            # Batch migrations recreate tables: with foreign keys ON, dropping a parent table
+            # silently cascade-deletes the children. Must be set outside a transaction.
+            raw = conn.connection.dbapi_connection
+            assert raw is not None
+            raw.execute("PRAGMA foreign_keys = OFF")
+            conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+            self._conn = conn
+        else:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+        return conn
+
+    def __exit__(self, *exc_info: object) -> None:
+        conn = self._conn
+        try:
+            if conn is not None:
+                if conn.in_transaction():
+                    conn.rollback()
+                if self.db.is_sqlite:
+                    raw = conn.connection.dbapi_connection
+                    if raw is not None:
+                        raw.execute("PRAGMA foreign_keys = ON")
+                conn.close()
+        finally:
+            if self._file_lock is not None:
+                self._file_lock.release()
+
+
+def _alembic_config(conn: Connection) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", "mydw.db:migrations")
+    cfg.attributes["connection"] = conn
+    return cfg
+
+
+def _run_alembic(conn: Connection, what: str, target: str) -> None:
+    from alembic import command
+
+    cfg = _alembic_config(conn)
+    if what == "stamp":
+        command.stamp(cfg, target)
+    else:
+        command.upgrade(cfg, target)
+
+
+def _backup_sqlite(db: Database, before: str) -> str | None:
+    """Copy an existing SQLite database aside before changing its schema."""
+    path = db.sqlite_path
+    if path is None or not path.exists() or path.stat().st_size == 0:
+        return None
+    stamp = utcnow().strftime("%Y%m%dT%H%M%S")
+    dest = path.with_name(f"{path.name}.bak-{before}-{stamp}")
+    import sqlite3
+
+    src = sqlite3.connect(path)
+    try:
+        dst = sqlite3.connect(dest)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    shutil.copymode(path, dest)
+    return str(dest)
+
+
+def script_revisions() -> list[str]:
+    """Revisions found in migrations/versions (for tests and `mydw db path`)."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(_alembic_config(None))  # type: ignore[arg-type]
+    return [rev.revision for rev in reversed(list(script.walk_revisions()))]

@@ -1,0 +1,143 @@
+"""The seed's four tables (exact names, columns, constraints) and the tables mydw adds.
+
+Seed: users, movies, user_movies, chat_sessions — see ../shared/seed/models.md.
+Added (each through its own migration): login_sessions.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from mydw.db.types import IntegerArray, StringArray
+from mydw.domain.types import utcnow
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+MOVIE_STATUSES = ("seen", "later", "not_interested")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    first_name: Mapped[str] = mapped_column(String, nullable=False)
+    last_name: Mapped[str] = mapped_column(String, nullable=False)
+    # Stored lower-cased, so the unique index makes emails unique case-insensitively.
+    email: Mapped[str] = mapped_column(String, unique=True, index=True, nullable=False)
+    password_hash: Mapped[str] = mapped_column(String, nullable=False)
+    joined: Mapped[datetime | None] = mapped_column(DateTime, default=utcnow)
+
+    movies: Mapped[list[UserMovie]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+    chats: Mapped[list[ChatSession]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+    login_sessions: Mapped[list[LoginSession]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Movie(Base):
+    __tablename__ = "movies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tmdb_id: Mapped[int] = mapped_column(Integer, unique=True, index=True, nullable=False)
+    imdb_id: Mapped[str | None] = mapped_column(String, nullable=True)
+
+    title_en: Mapped[str | None] = mapped_column(String, nullable=True)
+    title_fr: Mapped[str | None] = mapped_column(String, nullable=True)
+
+    overview_en: Mapped[str | None] = mapped_column(Text, nullable=True)
+    overview_fr: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    poster_url: Mapped[str | None] = mapped_column(String, nullable=True)
+    trailer_en: Mapped[str | None] = mapped_column(String, nullable=True)
+    trailer_fr: Mapped[str | None] = mapped_column(String, nullable=True)
+
+    imdb_rating: Mapped[float | None] = mapped_column(Float, nullable=True)
+    vote_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+    genres: Mapped[list[str] | None] = mapped_column(StringArray)
+    genre_ids: Mapped[list[int] | None] = mapped_column(IntegerArray)
+
+    release_year: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    original_language: Mapped[str | None] = mapped_column(String, nullable=True)
+
+    cached_on: Mapped[datetime | None] = mapped_column(DateTime, default=utcnow)
+    imdb_updated_on: Mapped[datetime | None] = mapped_column(DateTime, default=utcnow)
+
+    user_statuses: Mapped[list[UserMovie]] = relationship(
+        back_populates="movie", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class UserMovie(Base):
+    __tablename__ = "user_movies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    movie_id: Mapped[int | None] = mapped_column(ForeignKey("movies.id", ondelete="CASCADE"))
+
+    status: Mapped[str | None] = mapped_column(
+        Enum(*MOVIE_STATUSES, name="movie_status"), nullable=True
+    )
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime, default=utcnow)
+
+    user: Mapped[User | None] = relationship(back_populates="movies")
+    movie: Mapped[Movie | None] = relationship(back_populates="user_statuses")
+
+    __table_args__ = (UniqueConstraint("user_id", "movie_id", name="uq_user_movie"),)
+
+
+class ChatSession(Base):
+    __tablename__ = "chat_sessions"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)  # UUID string
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    conversation: Mapped[Any] = mapped_column(JSON)  # [{role: "user"|"assistant", content}]
+
+    created_on: Mapped[datetime | None] = mapped_column(DateTime, default=utcnow)
+
+    user: Mapped[User | None] = relationship(back_populates="chats")
+
+
+class LoginSession(Base):
+    """A login on this machine: only the SHA-256 of the random token is stored."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    created_on: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    last_used_on: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+    user: Mapped[User] = relationship(back_populates="login_sessions")

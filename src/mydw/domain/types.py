@@ -1,0 +1,77 @@
+"""Plain value types shared by every layer (stdlib only)."""
+
+from __future__ import annotations
+
+import enum
+import re
+import unicodedata
+from datetime import UTC, datetime, timedelta
+
+
+class MovieStatus(enum.StrEnum):
+    SEEN = "seen"
+    LATER = "later"
+    NOT_INTERESTED = "not_interested"
+
+    @classmethod
+    def parse(cls, text: str) -> MovieStatus:
+        """Accept `seen`, `later`, `not-interested`, `not_interested` (any case)."""
+        key = text.strip().lower().replace("-", "_").replace(" ", "_")
+        try:
+            return cls(key)
+        except ValueError:
+            from mydw.domain.errors import InvalidInput
+
+            choices = ", ".join(s.cli_name for s in cls)
+            raise InvalidInput(f"unknown status {text!r} (choose from {choices})") from None
+
+    @property
+    def cli_name(self) -> str:
+        return self.value.replace("_", "-")
+
+
+LANGUAGES = ("en", "fr")
+
+
+def parse_language(text: str) -> str:
+    from mydw.domain.errors import InvalidInput
+
+    lang = text.strip().lower()
+    if lang not in LANGUAGES:
+        raise InvalidInput(f"unknown language {text!r} (choose from en, fr)")
+    return lang
+
+
+def utcnow() -> datetime:
+    """Naive UTC 'now', the convention of the seed's DateTime columns."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def iso_utc(value: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a trailing Z (naive values are taken as UTC)."""
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat(timespec="seconds") + "Z"
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.IGNORECASE)
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def parse_duration(text: str) -> timedelta:
+    """`90s`, `30m`, `12h`, `7d`, `2w` -> timedelta."""
+    from mydw.domain.errors import InvalidInput
+
+    match = _DURATION.match(text)
+    if not match:
+        raise InvalidInput(f"invalid duration {text!r} (use a number and a unit: 30m, 12h, 7d, 2w)")
+    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2).lower()])
+
+
+def fold(text: str) -> str:
+    """Accent- and case-insensitive form of a title, for matching."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(stripped.casefold().split())

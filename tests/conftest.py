@@ -1,0 +1,184 @@
+"""Shared fixtures: a hermetic home per test, the database backend, the installed `mydw`.
+
+Backend: SQLite by default. With MYDW_TEST_POSTGRES_URL set (an admin URL of a throwaway
+PostgreSQL server, see scripts/pg-test-server), every test gets its own fresh database there.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+PG_ADMIN_URL = os.environ.get("MYDW_TEST_POSTGRES_URL", "")
+BACKEND = "postgresql" if PG_ADMIN_URL else "sqlite"
+
+# Variables of the user's own environment that must never leak into a test.
+_SCRUB = [name for name in os.environ if name.startswith("MYDW_") and name != "MYDW_TEST_POSTGRES_URL"]
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"mydw database backend: {BACKEND}"
+
+
+def _installed_mydw() -> str:
+    """The console script installed next to the interpreter running the tests."""
+    candidate = Path(sys.executable).parent / "mydw"
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which("mydw")
+    if not found:
+        raise RuntimeError("the mydw command is not installed (pip install -e .)")
+    return found
+
+
+MYDW = _installed_mydw()
+
+
+@pytest.fixture
+def database_url() -> Iterator[str | None]:
+    """None for the default SQLite file, or the URL of a fresh PostgreSQL database."""
+    if not PG_ADMIN_URL:
+        yield None
+        return
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    name = f"mydw_test_{uuid.uuid4().hex[:12]}"
+    admin = make_url(PG_ADMIN_URL)
+    conninfo = admin.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield admin.set(database=name).render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str | None) -> Path:
+    """A hermetic MYDW_HOME for in-process code (and the env for subprocesses)."""
+    for name in _SCRUB:
+        monkeypatch.delenv(name, raising=False)
+    path = tmp_path / "home"
+    monkeypatch.setenv("MYDW_HOME", str(path))
+    if database_url:
+        monkeypatch.setenv("MYDW_DATABASE_URL", database_url)
+    monkeypatch.setenv("MYDW_HTTP_BACKOFF_SCALE", "0.01")
+    monkeypatch.setenv("NO_COLOR", "1")
+    return path
+
+
+class InMemoryKeyring:
+    """A keyring backend that lives in memory (for in-process tests)."""
+
+    priority = 1
+
+    def __init__(self) -> None:
+        self.store: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.store.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.store[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        import keyring.errors
+
+        if (service, username) not in self.store:
+            raise keyring.errors.PasswordDeleteError("not found")
+        del self.store[(service, username)]
+
+    def get_credential(self, service: str, username: str | None) -> None:
+        return None
+
+
+@pytest.fixture
+def memory_keyring(monkeypatch: pytest.MonkeyPatch) -> InMemoryKeyring:
+    import keyring
+    from keyring.backend import KeyringBackend
+
+    class Backend(InMemoryKeyring, KeyringBackend):  # type: ignore[misc]
+        priority = 1  # type: ignore[assignment]
+
+        def __init__(self) -> None:
+            InMemoryKeyring.__init__(self)
+
+    backend = Backend()
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    yield backend  # type: ignore[misc]
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def ctx(home: Path, memory_keyring: InMemoryKeyring):  # type: ignore[no-untyped-def]
+    """An AppContext on the test's home and database, with an in-memory keyring."""
+    from mydw.services.context import AppContext
+
+    context = AppContext()
+    yield context
+    context.close()
+
+
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    def json(self):  # type: ignore[no-untyped-def]
+        import json
+
+        return json.loads(self.stdout)
+
+
+@dataclass
+class Mydw:
+    """Runs the installed `mydw` as a subprocess in a hermetic environment."""
+
+    env: dict[str, str] = field(default_factory=dict)
+
+    def __call__(self, *args: str, input: str | None = None, env: dict[str, str] | None = None,
+                 timeout: float = 60) -> Result:
+        proc = subprocess.run(
+            [MYDW, *args],
+            input=input,
+            capture_output=True,
+            text=True,
+            env={**self.env, **(env or {})},
+            timeout=timeout,
+            stdin=None if input is not None else subprocess.DEVNULL,
+        )
+        return Result(proc.returncode, proc.stdout, proc.stderr)
+
+    def ok(self, *args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+        result = self(*args, input=input, env=env)
+        assert result.returncode == 0, (args, result.returncode, result.stderr)
+        assert "Traceback" not in result.stderr
+        return result
+
+    def signup(self, email: str = "ada@example.com", password: str = "correct horse") -> Result:
+        return self.ok("signup", "--email", email, "--first-name", "Ada", "--last-name",
+                       "Lovelace", "--password-stdin", input=password + "\n")
+
+
+@pytest.fixture
+def mydw(home: Path) -> Mydw:
+    """The installed command with no keyring backend at all (as on a headless server)."""
+    env = {
+        key: value for key, value in os.environ.items()
+        if not key.startswith("MYDW_") or key in ("MYDW_HOME", "MYDW_DATABASE_URL",
+                                                  "MYDW_HTTP_BACKOFF_SCALE")
+    }
+    env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    env["NO_COLOR"] = "1"
+    env.pop("MYDW_TEST_POSTGRES_URL", None)
+    return Mydw(env=env)
