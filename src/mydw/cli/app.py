@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from mydw import __version__
-from mydw.cli import accounts, config, db
+from mydw.cli import accounts, catalog, config, db, marks, refresh
 from mydw.domain.errors import EXIT_FAILED, EXIT_INTERRUPTED, Ambiguous, MydwError
 
 app = typer.Typer(
@@ -49,6 +49,9 @@ def root(
 
 
 accounts.register(app)
+catalog.register(app)
+marks.register(app)
+refresh.register(app)
 config.register(app)
 db.register(app)
 
