@@ -1,7 +1,8 @@
 """The seed's four tables (exact names, columns, constraints) and the tables mydw adds.
 
 Seed: users, movies, user_movies, chat_sessions — see ../shared/seed/models.md.
-Added (each through its own migration): login_sessions.
+Added (each through its own migration): login_sessions (0002); movie_catalog,
+search_cache and tmdb_genres (0003, the catalog's bookkeeping).
 """
 
 from __future__ import annotations
@@ -141,3 +142,45 @@ class LoginSession(Base):
     last_used_on: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     user: Mapped[User] = relationship(back_populates="login_sessions")
+
+
+class MovieCatalog(Base):
+    """The catalog's bookkeeping for one cached movie (one row per `movies` row).
+
+    `search_text` holds the movie's titles (English, French, original), accent- and
+    case-folded, one per line, so offline search is one LIKE scan over short, pre-folded
+    strings. `details_on` is set once the full details (both languages, trailers, IMDb id,
+    rating) were fetched: later lookups then read the database only.
+    """
+
+    __tablename__ = "movie_catalog"
+
+    movie_id: Mapped[int] = mapped_column(
+        ForeignKey("movies.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    search_text: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    details_on: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class SearchCache(Base):
+    """One TMDB search page as TMDB answered it: the ordered TMDB ids, and when."""
+
+    __tablename__ = "search_cache"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # "<lang>|<year or ->|<page>|<query, case-folded and whitespace-normalised>"
+    query_key: Mapped[str] = mapped_column(String, nullable=False, unique=True)
+    tmdb_ids: Mapped[list[int]] = mapped_column(JSON, nullable=False)
+    total_results: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    total_pages: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    fetched_on: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+
+
+class TmdbGenre(Base):
+    """TMDB's movie genres (English names), from /genre/movie/list, fetched once."""
+
+    __tablename__ = "tmdb_genres"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name_en: Mapped[str] = mapped_column(String, nullable=False)
+    fetched_on: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
