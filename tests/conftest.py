@@ -21,7 +21,9 @@ PG_ADMIN_URL = os.environ.get("MYDW_TEST_POSTGRES_URL", "")
 BACKEND = "postgresql" if PG_ADMIN_URL else "sqlite"
 
 # Variables of the user's own environment that must never leak into a test.
-_SCRUB = [name for name in os.environ if name.startswith("MYDW_") and name != "MYDW_TEST_POSTGRES_URL"]
+_SCRUB = [
+    name for name in os.environ if name.startswith("MYDW_") and name != "MYDW_TEST_POSTGRES_URL"
+]
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -146,8 +148,13 @@ class Mydw:
 
     env: dict[str, str] = field(default_factory=dict)
 
-    def __call__(self, *args: str, input: str | None = None, env: dict[str, str] | None = None,
-                 timeout: float = 60) -> Result:
+    def __call__(
+        self,
+        *args: str,
+        input: str | None = None,
+        env: dict[str, str] | None = None,
+        timeout: float = 60,
+    ) -> Result:
         proc = subprocess.run(
             [MYDW, *args],
             input=input,
@@ -166,17 +173,27 @@ class Mydw:
         return result
 
     def signup(self, email: str = "ada@example.com", password: str = "correct horse") -> Result:
-        return self.ok("signup", "--email", email, "--first-name", "Ada", "--last-name",
-                       "Lovelace", "--password-stdin", input=password + "\n")
+        return self.ok(
+            "signup",
+            "--email",
+            email,
+            "--first-name",
+            "Ada",
+            "--last-name",
+            "Lovelace",
+            "--password-stdin",
+            input=password + "\n",
+        )
 
 
 @pytest.fixture
 def mydw(home: Path) -> Mydw:
     """The installed command with no keyring backend at all (as on a headless server)."""
     env = {
-        key: value for key, value in os.environ.items()
-        if not key.startswith("MYDW_") or key in ("MYDW_HOME", "MYDW_DATABASE_URL",
-                                                  "MYDW_HTTP_BACKOFF_SCALE")
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("MYDW_")
+        or key in ("MYDW_HOME", "MYDW_DATABASE_URL", "MYDW_HTTP_BACKOFF_SCALE")
     }
     env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
     env["NO_COLOR"] = "1"

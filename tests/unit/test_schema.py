@@ -29,32 +29,50 @@ def test_migrations_build_exactly_the_models(ctx: Any) -> None:
 
 def test_known_revisions_match_the_scripts() -> None:
     assert migrate.script_revisions() == list(REVISIONS)
-    assert HEAD == REVISIONS[-1]
+    assert REVISIONS[-1] == HEAD
 
 
 SEED = {
     "users": {
-        "id": (sa.Integer, False), "first_name": (sa.String, False),
-        "last_name": (sa.String, False), "email": (sa.String, False),
-        "password_hash": (sa.String, False), "joined": (sa.DateTime, True),
+        "id": (sa.Integer, False),
+        "first_name": (sa.String, False),
+        "last_name": (sa.String, False),
+        "email": (sa.String, False),
+        "password_hash": (sa.String, False),
+        "joined": (sa.DateTime, True),
     },
     "movies": {
-        "id": (sa.Integer, False), "tmdb_id": (sa.Integer, False), "imdb_id": (sa.String, True),
-        "title_en": (sa.String, True), "title_fr": (sa.String, True),
-        "overview_en": (sa.Text, True), "overview_fr": (sa.Text, True),
-        "poster_url": (sa.String, True), "trailer_en": (sa.String, True),
-        "trailer_fr": (sa.String, True), "imdb_rating": (sa.Float, True),
-        "vote_count": (sa.Integer, True), "genres": (None, True), "genre_ids": (None, True),
-        "release_year": (sa.Integer, True), "original_language": (sa.String, True),
-        "cached_on": (sa.DateTime, True), "imdb_updated_on": (sa.DateTime, True),
+        "id": (sa.Integer, False),
+        "tmdb_id": (sa.Integer, False),
+        "imdb_id": (sa.String, True),
+        "title_en": (sa.String, True),
+        "title_fr": (sa.String, True),
+        "overview_en": (sa.Text, True),
+        "overview_fr": (sa.Text, True),
+        "poster_url": (sa.String, True),
+        "trailer_en": (sa.String, True),
+        "trailer_fr": (sa.String, True),
+        "imdb_rating": (sa.Float, True),
+        "vote_count": (sa.Integer, True),
+        "genres": (None, True),
+        "genre_ids": (None, True),
+        "release_year": (sa.Integer, True),
+        "original_language": (sa.String, True),
+        "cached_on": (sa.DateTime, True),
+        "imdb_updated_on": (sa.DateTime, True),
     },
     "user_movies": {
-        "id": (sa.Integer, False), "user_id": (sa.Integer, True), "movie_id": (sa.Integer, True),
-        "status": (None, True), "updated_at": (sa.DateTime, True),
+        "id": (sa.Integer, False),
+        "user_id": (sa.Integer, True),
+        "movie_id": (sa.Integer, True),
+        "status": (None, True),
+        "updated_at": (sa.DateTime, True),
     },
     "chat_sessions": {
-        "id": (sa.String, False), "user_id": (sa.Integer, True),
-        "conversation": (None, True), "created_on": (sa.DateTime, True),
+        "id": (sa.String, False),
+        "user_id": (sa.Integer, True),
+        "conversation": (None, True),
+        "created_on": (sa.DateTime, True),
     },
 }
 
@@ -88,12 +106,16 @@ def test_seed_arrays_are_arrays_on_postgresql_and_json_on_sqlite(ctx: Any) -> No
 def test_seed_constraints(ctx: Any) -> None:
     inspector = sa.inspect(_migrated(ctx))
     unique_indexes = {
-        (t, tuple(i["column_names"])) for t in ("users", "movies")
-        for i in inspector.get_indexes(t) if i["unique"]
+        (t, tuple(i["column_names"]))
+        for t in ("users", "movies")
+        for i in inspector.get_indexes(t)
+        if i["unique"]
     }
     assert ("users", ("email",)) in unique_indexes
     assert ("movies", ("tmdb_id",)) in unique_indexes
-    uniques = {u["name"]: u["column_names"] for u in inspector.get_unique_constraints("user_movies")}
+    uniques = {
+        u["name"]: u["column_names"] for u in inspector.get_unique_constraints("user_movies")
+    }
     assert uniques["uq_user_movie"] == ["user_id", "movie_id"]
     for table, expected in {
         "user_movies": {("user_id", "users"), ("movie_id", "movies")},
@@ -111,22 +133,38 @@ def test_status_is_the_movie_status_enum(ctx: Any) -> None:
         assert column["type"].name == "movie_status"
         assert list(column["type"].enums) == ["seen", "later", "not_interested"]
     with engine.begin() as conn:
-        conn.execute(sa.text("INSERT INTO users (first_name, last_name, email, password_hash) "
-                             "VALUES ('a', 'b', 'a@b.co', 'x')"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO users (first_name, last_name, email, password_hash) "
+                "VALUES ('a', 'b', 'a@b.co', 'x')"
+            )
+        )
         conn.execute(sa.text("INSERT INTO movies (tmdb_id) VALUES (1)"))
-        conn.execute(sa.text("INSERT INTO user_movies (user_id, movie_id, status) "
-                             "VALUES (1, 1, 'not_interested')"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO user_movies (user_id, movie_id, status) "
+                "VALUES (1, 1, 'not_interested')"
+            )
+        )
         assert conn.execute(sa.text("SELECT status FROM user_movies")).scalar() == "not_interested"
 
 
 def test_deleting_a_user_or_movie_cascades(ctx: Any) -> None:
     engine = _migrated(ctx)
     with engine.begin() as conn:
-        conn.execute(sa.text("INSERT INTO users (id, first_name, last_name, email, password_hash) "
-                             "VALUES (1, 'a', 'b', 'a@b.co', 'x'), (2, 'c', 'd', 'c@d.co', 'x')"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO users (id, first_name, last_name, email, password_hash) "
+                "VALUES (1, 'a', 'b', 'a@b.co', 'x'), (2, 'c', 'd', 'c@d.co', 'x')"
+            )
+        )
         conn.execute(sa.text("INSERT INTO movies (id, tmdb_id) VALUES (1, 10), (2, 20)"))
-        conn.execute(sa.text("INSERT INTO user_movies (user_id, movie_id, status) VALUES "
-                             "(1, 1, 'seen'), (1, 2, 'later'), (2, 1, 'seen')"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO user_movies (user_id, movie_id, status) VALUES "
+                "(1, 1, 'seen'), (1, 2, 'later'), (2, 1, 'seen')"
+            )
+        )
         conn.execute(sa.text("INSERT INTO chat_sessions (id, user_id) VALUES ('c1', 1)"))
     with engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM users WHERE id = 1"))

@@ -22,8 +22,15 @@ PasswordStdin = Annotated[
 ]
 
 
-def _ask(value: str | None, label: str, check: Callable[[str], T], *, secret: bool = False,
-         confirm: bool = False, option: str = "") -> T:
+def _ask(
+    value: str | None,
+    label: str,
+    check: Callable[[str], T],
+    *,
+    secret: bool = False,
+    confirm: bool = False,
+    option: str = "",
+) -> T:
     """Use the given value, or prompt for it when a person is at the terminal."""
     if value is not None:
         return check(value)
@@ -60,10 +67,12 @@ def signup(
     """
     from mydw.services import accounts as svc
 
-    first = _ask(first_name, "First name", lambda v: svc.check_name(v, "first name"),
-                 option="--first-name")
-    last = _ask(last_name, "Last name", lambda v: svc.check_name(v, "last name"),
-                option="--last-name")
+    first = _ask(
+        first_name, "First name", lambda v: svc.check_name(v, "first name"), option="--first-name"
+    )
+    last = _ask(
+        last_name, "Last name", lambda v: svc.check_name(v, "last name"), option="--last-name"
+    )
     address = _ask(email, "Email", svc.normalize_email, option="--email")
 
     def password_ok(value: str) -> str:
@@ -73,14 +82,16 @@ def signup(
     if password_stdin:
         password = password_ok(_read_password_stdin())
     else:
-        password = _ask(None, "Password", password_ok, secret=True, confirm=True,
-                        option="--password-stdin")
-    user = svc.signup(context(), first_name=first, last_name=last, email=address,
-                      password=password)
+        password = _ask(
+            None, "Password", password_ok, secret=True, confirm=True, option="--password-stdin"
+        )
+    user = svc.signup(context(), first_name=first, last_name=last, email=address, password=password)
     if json_:
         output.emit_json(user.to_json())
     else:
-        output.success(f"Welcome, {user.first_name}! Account {user.email} created; you are logged in.")
+        output.success(
+            f"Welcome, {user.first_name}! Account {user.email} created; you are logged in."
+        )
 
 
 def login(
@@ -127,9 +138,7 @@ def whoami(json_: JsonOption = False) -> None:
     from rich.text import Text
 
     joined = user.joined.date().isoformat() if user.joined else "?"
-    output.out().print(
-        Text(f"{user.first_name} {user.last_name} <{user.email}> — joined {joined}")
-    )
+    output.out().print(Text(f"{user.first_name} {user.last_name} <{user.email}> — joined {joined}"))
 
 
 account_app = typer.Typer(help="Your account.", no_args_is_help=True)

@@ -5,16 +5,26 @@ Kept light: importing this module must not import SQLAlchemy, Alembic, httpx or 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
 from typing import Annotated
 
+if "TYPER_USE_RICH" not in os.environ and not sys.stdout.isatty():
+    # Rich help panels cost ~90 ms of imports; people at a terminal get them, scripts don't.
+    os.environ["TYPER_USE_RICH"] = "0"
+
 import typer
 
 from mydw import __version__
 from mydw.cli import accounts, catalog, config, db, marks, refresh
-from mydw.domain.errors import EXIT_FAILED, EXIT_INTERRUPTED, Ambiguous, MydwError
+from mydw.domain.errors import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    Ambiguous,
+    MydwError,
+)
 
 app = typer.Typer(
     name="mydw",
@@ -58,10 +68,9 @@ db.register(app)
 
 class _StderrHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
-        try:
+        # Never let a notice break a command (a closed stderr, say).
+        with contextlib.suppress(Exception):
             sys.stderr.write(f"mydw: {record.getMessage()}\n")
-        except Exception:  # never let a notice break a command
-            pass
 
 
 def _report(error: MydwError) -> None:

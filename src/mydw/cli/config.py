@@ -10,15 +10,19 @@ from mydw.cli import output
 from mydw.cli.output import JsonOption
 from mydw.cli.state import context
 
-config_app = typer.Typer(help="Read and change settings (secrets go to the keyring).",
-                         no_args_is_help=True)
+config_app = typer.Typer(
+    help="Read and change settings (secrets go to the keyring).", no_args_is_help=True
+)
 
 NameArg = Annotated[str, typer.Argument(help="Setting name, e.g. lang or tmdb-api-key.")]
 
 
 @config_app.command("get")
-def get(name: NameArg, reveal: Annotated[bool, typer.Option(help="Show a secret in full.")] = False,
-        json_: JsonOption = False) -> None:
+def get(
+    name: NameArg,
+    reveal: Annotated[bool, typer.Option(help="Show a secret in full.")] = False,
+    json_: JsonOption = False,
+) -> None:
     """Print one setting's value (secrets masked unless --reveal)."""
     from mydw.services import settings as svc
 
@@ -34,7 +38,9 @@ def get(name: NameArg, reveal: Annotated[bool, typer.Option(help="Show a secret 
 @config_app.command("set")
 def set_(
     name: NameArg,
-    value: Annotated[str | None, typer.Argument(help="The value (prompted, hidden, for secrets).")] = None,
+    value: Annotated[
+        str | None, typer.Argument(help="The value (prompted, hidden, for secrets).")
+    ] = None,
 ) -> None:
     """Set a setting. Example: mydw config set lang fr; mydw config set tmdb-api-key"""
     from mydw.config.settings import key

@@ -8,8 +8,9 @@ from mydw.cli import output
 from mydw.cli.output import JsonOption
 from mydw.cli.state import context
 
-db_app = typer.Typer(help="The database: where it is, its schema revision, migrations.",
-                     no_args_is_help=True)
+db_app = typer.Typer(
+    help="The database: where it is, its schema revision, migrations.", no_args_is_help=True
+)
 
 
 @db_app.command("upgrade")

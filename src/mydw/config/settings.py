@@ -51,22 +51,47 @@ def _check_count(value: str) -> str:
 KEYS: dict[str, Key] = {
     k.name: k
     for k in (
-        Key("database-url", "MYDW_DATABASE_URL", None,
-            "SQLAlchemy URL of the database (default: SQLite mydw.db in the data folder)"),
+        Key(
+            "database-url",
+            "MYDW_DATABASE_URL",
+            None,
+            "SQLAlchemy URL of the database (default: SQLite mydw.db in the data folder)",
+        ),
         Key("lang", "MYDW_LANG", "en", "language of titles and overviews: en or fr"),
-        Key("tmdb-api-key", "MYDW_TMDB_API_KEY", None,
-            "TMDB v3 API key (32 hex) or read-access token (eyJ...)", secret=True),
+        Key(
+            "tmdb-api-key",
+            "MYDW_TMDB_API_KEY",
+            None,
+            "TMDB v3 API key (32 hex) or read-access token (eyJ...)",
+            secret=True,
+        ),
         Key("omdb-api-key", "MYDW_OMDB_API_KEY", None, "OMDb API key (IMDb ratings)", secret=True),
         Key("tmdb-base-url", "MYDW_TMDB_BASE_URL", "https://api.themoviedb.org/3", "TMDB API root"),
         Key("omdb-base-url", "MYDW_OMDB_BASE_URL", "https://www.omdbapi.com/", "OMDb API root"),
-        Key("imdb-datasets-url", "MYDW_IMDB_DATASETS_URL", "https://datasets.imdbws.com",
-            "where title.ratings.tsv.gz lives"),
-        Key("search-freshness", "MYDW_SEARCH_FRESHNESS", "24h",
-            "how long a search result is answered from the cache (30m, 24h, 7d)"),
-        Key("discover-min-rating", "MYDW_DISCOVER_MIN_RATING", "7.0",
-            "default minimum IMDb rating for discover"),
-        Key("discover-min-votes", "MYDW_DISCOVER_MIN_VOTES", "5000",
-            "default minimum IMDb votes for discover"),
+        Key(
+            "imdb-datasets-url",
+            "MYDW_IMDB_DATASETS_URL",
+            "https://datasets.imdbws.com",
+            "where title.ratings.tsv.gz lives",
+        ),
+        Key(
+            "search-freshness",
+            "MYDW_SEARCH_FRESHNESS",
+            "24h",
+            "how long a search result is answered from the cache (30m, 24h, 7d)",
+        ),
+        Key(
+            "discover-min-rating",
+            "MYDW_DISCOVER_MIN_RATING",
+            "7.0",
+            "default minimum IMDb rating for discover",
+        ),
+        Key(
+            "discover-min-votes",
+            "MYDW_DISCOVER_MIN_VOTES",
+            "5000",
+            "default minimum IMDb votes for discover",
+        ),
     )
 }
 

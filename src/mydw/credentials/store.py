@@ -7,6 +7,7 @@ first created. Nothing here ever lets `NoKeyringError` escape.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -50,14 +51,16 @@ class SecretStore:
 
                 backend = keyring.get_keyring()
                 # The chainer with no members behaves like `fail`: probe it once.
-                self._keyring_ok = not isinstance(backend, fail.Keyring) and getattr(
-                    backend, "priority", 1
-                ) > 0
+                self._keyring_ok = (
+                    not isinstance(backend, fail.Keyring) and getattr(backend, "priority", 1) > 0
+                )
             except Exception:  # any import/initialisation problem means: no keyring
                 self._keyring_ok = False
         return self._keyring_ok
 
-    def _keyring_call(self, op: str, name: str, value: str | None = None) -> tuple[bool, str | None]:
+    def _keyring_call(
+        self, op: str, name: str, value: str | None = None
+    ) -> tuple[bool, str | None]:
         """Run a keyring operation; (False, None) when the keyring turned out unusable."""
         if not self._keyring_available():
             return False, None
@@ -71,10 +74,9 @@ class SecretStore:
                 assert value is not None
                 keyring.set_password(SERVICE, name, value)
                 return True, None
-            try:
+            # Nothing stored is fine: deleting is idempotent.
+            with contextlib.suppress(keyring.errors.PasswordDeleteError):
                 keyring.delete_password(SERVICE, name)
-            except keyring.errors.PasswordDeleteError:
-                pass  # nothing stored: deleting is idempotent
             return True, None
         except keyring.errors.NoKeyringError:
             self._keyring_ok = False
@@ -96,7 +98,9 @@ class SecretStore:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise ConfigError(f"{self.fallback_path} is corrupt; delete it and log in again") from exc
+            raise ConfigError(
+                f"{self.fallback_path} is corrupt; delete it and log in again"
+            ) from exc
         return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
     def _write_file(self, data: dict[str, str]) -> None:

@@ -67,7 +67,7 @@ def upgrade(db: Database) -> MigrationResult:
         if before == HEAD:
             return MigrationResult(before, HEAD, None)
         tables = set(inspect(conn).get_table_names())
-        if before is None and SEED_TABLES <= tables:
+        if before is None and tables >= SEED_TABLES:
             # A database made from the seed's models without Alembic (the web site's):
             # adopt it as revision 0001 instead of failing to create existing tables.
             before = "0001"

@@ -121,7 +121,8 @@ class ChatSession(Base):
 
     id: Mapped[str] = mapped_column(String, primary_key=True)  # UUID string
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    conversation: Mapped[Any] = mapped_column(JSON, nullable=True)  # [{role: "user"|"assistant", content}]
+    # [{role: "user" | "assistant", content: "..."}]
+    conversation: Mapped[Any] = mapped_column(JSON, nullable=True)
 
     created_on: Mapped[datetime | None] = mapped_column(DateTime, default=utcnow)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import secrets
@@ -13,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from mydw.db.models import LoginSession, User
 from mydw.domain.errors import Conflict, InvalidInput, LoginRefused, NotLoggedIn
-from mydw.domain.types import iso_utc, utcnow
+from mydw.domain.types import iso_utc
 from mydw.services.context import AppContext
 
 MIN_PASSWORD_LENGTH = 8
@@ -92,7 +93,9 @@ def _revoke(ctx: AppContext, token: str) -> None:
         session.execute(delete(LoginSession).where(LoginSession.token_hash == _token_hash(token)))
 
 
-def signup(ctx: AppContext, *, first_name: str, last_name: str, email: str, password: str) -> UserInfo:
+def signup(
+    ctx: AppContext, *, first_name: str, last_name: str, email: str, password: str
+) -> UserInfo:
     first = check_name(first_name, "first name")
     last = check_name(last_name, "last name")
     address = normalize_email(email)
@@ -103,7 +106,9 @@ def signup(ctx: AppContext, *, first_name: str, last_name: str, email: str, pass
             exists = session.scalar(select(User.id).where(func.lower(User.email) == address))
             if exists is not None:
                 raise Conflict(f"an account with the email {address} already exists")
-            user = User(first_name=first, last_name=last, email=address, password_hash=password_hash)
+            user = User(
+                first_name=first, last_name=last, email=address, password_hash=password_hash
+            )
             session.add(user)
             session.flush()
             info = _info(user)
@@ -125,10 +130,8 @@ def login(ctx: AppContext, *, email: str, password: str) -> UserInfo:
         user = session.scalar(select(User).where(func.lower(User.email) == address))
         if user is None:
             # Same work and same message as a wrong password: no account enumeration.
-            try:
+            with contextlib.suppress(VerificationError, InvalidHashError):
                 hasher.verify(_DUMMY_HASH, password)
-            except (VerificationError, InvalidHashError):
-                pass
             raise LoginRefused(_REFUSED)
         try:
             hasher.verify(user.password_hash, password)

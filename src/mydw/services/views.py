@@ -39,7 +39,9 @@ class MovieView:
 
     def title(self, lang: str = "en") -> str:
         """Title in `lang`, falling back to the other language."""
-        first, second = (self.title_fr, self.title_en) if lang == "fr" else (self.title_en, self.title_fr)
+        first, second = (
+            (self.title_fr, self.title_en) if lang == "fr" else (self.title_en, self.title_fr)
+        )
         return first or second or f"TMDB #{self.tmdb_id}"
 
     def overview(self, lang: str = "en") -> str | None:
@@ -83,8 +85,9 @@ class MovieView:
         return data
 
 
-def movie_view(movie: Movie, *, status: str | None = None,
-               updated_at: datetime | None = None) -> MovieView:
+def movie_view(
+    movie: Movie, *, status: str | None = None, updated_at: datetime | None = None
+) -> MovieView:
     return MovieView(
         id=movie.id,
         tmdb_id=movie.tmdb_id,
