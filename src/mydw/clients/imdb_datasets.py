@@ -1,0 +1,292 @@
+"""IMDb non-commercial datasets: download and stream ``title.ratings.tsv.gz``.
+
+The download is streamed to a temporary file next to the destination, verified (a
+complete gzip whose first line is the expected header) and renamed into place
+atomically, so a failed or corrupt download never replaces a good copy. ETag and
+Last-Modified are kept in a sidecar JSON file and sent back as conditional headers.
+
+Personal, non-commercial use only (IMDb's terms): never ship or commit the files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import io
+import json
+import os
+import tempfile
+import time
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+
+from mydw.clients.http import HttpClient, Sleep
+from mydw.domain.errors import UpstreamError
+
+SERVICE = "IMDb datasets"
+DEFAULT_BASE_URL = "https://datasets.imdbws.com"
+RATINGS_FILE = "title.ratings.tsv.gz"
+RATINGS_HEADER = "tconst\taverageRating\tnumVotes"
+CHUNK_SIZE = 1 << 16
+READ_SIZE = 1 << 20
+
+
+@dataclass(frozen=True)
+class DownloadResult:
+    """``status`` is "downloaded", "not-modified" (304) or "fresh" (no request made)."""
+
+    path: Path
+    downloaded: bool
+    status: str
+    size: int
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+def meta_path(dest: Path) -> Path:
+    """The sidecar file holding ETag / Last-Modified / checked_at for ``dest``."""
+    return dest.with_name(dest.name + ".meta.json")
+
+
+def _read_meta(dest: Path) -> dict[str, object]:
+    try:
+        raw = json.loads(meta_path(dest).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return raw if isinstance(raw, dict) else {}
+
+
+def _write_meta(dest: Path, meta: dict[str, object]) -> None:
+    path = meta_path(dest)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _str_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _exc_detail(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())[:80]
+    return text or type(exc).__name__
+
+
+def verify_ratings_gz(path: Path) -> None:
+    """Check that ``path`` is a complete gzip whose first line is the ratings header."""
+    try:
+        with gzip.open(path, "rb") as fh:
+            first = fh.readline(256).rstrip(b"\r\n")
+            if first.decode("utf-8", "replace") != RATINGS_HEADER:
+                raise UpstreamError(
+                    f"{SERVICE} sent a file that is not title.ratings "
+                    f"(first line {first[:60].decode('utf-8', 'replace')!r})",
+                    service=SERVICE,
+                )
+            while fh.read(1 << 20):  # decompress everything: checks the CRC and length
+                pass
+    except (OSError, EOFError, zlib.error) as exc:
+        raise UpstreamError(
+            f"{SERVICE} sent a corrupt gzip file ({_exc_detail(exc)})", service=SERVICE
+        ) from exc
+
+
+class ImdbDatasetsClient:
+    """Downloads IMDb dataset files. Use as a context manager or call ``close()``."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Sleep = time.sleep,
+        clock: Callable[[], float] = time.time,
+        timeout: httpx.Timeout | float | None = None,
+    ) -> None:
+        self._clock = clock
+        self._http = HttpClient(
+            SERVICE,
+            base_url.rstrip("/") + "/",
+            transport=transport,
+            sleep=sleep,
+            rate_per_second=None,
+            timeout=timeout if timeout is not None else httpx.Timeout(30.0, connect=5.0),
+            # The file is already gzip: never let a CDN add (and httpx strip) another layer.
+            headers={"Accept": "*/*", "Accept-Encoding": "identity"},
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> ImdbDatasetsClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def download_ratings(self, dest: Path, *, max_age: timedelta | None = None) -> DownloadResult:
+        """Make sure ``dest`` holds a recent ``title.ratings.tsv.gz``.
+
+        * ``dest`` exists and was checked less than ``max_age`` ago → no request.
+        * otherwise a conditional GET; 304 → keep the file (``downloaded=False``).
+        * 200 → stream to a temp file, verify, rename over ``dest``.
+        A failure raises ``UpstreamError`` and leaves any previous copy untouched.
+        """
+        dest = Path(dest)
+        meta = _read_meta(dest) if dest.exists() else {}
+        etag = _str_or_none(meta.get("etag"))
+        last_modified = _str_or_none(meta.get("last_modified"))
+        if dest.exists() and max_age is not None:
+            checked = meta.get("checked_at")
+            checked_at = (
+                float(checked) if isinstance(checked, int | float) else dest.stat().st_mtime
+            )
+            if self._clock() - checked_at < max_age.total_seconds():
+                return DownloadResult(
+                    dest, False, "fresh", dest.stat().st_size, etag, last_modified
+                )
+
+        headers: dict[str, str] = {}
+        if dest.exists():
+            if etag:
+                headers["If-None-Match"] = etag
+            if last_modified:
+                headers["If-Modified-Since"] = last_modified
+
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with self._http.stream("GET", RATINGS_FILE, headers=headers) as response:
+            if response.status_code == 304 and dest.exists():
+                meta["checked_at"] = self._clock()
+                _write_meta(dest, meta)
+                return DownloadResult(
+                    dest, False, "not-modified", dest.stat().st_size, etag, last_modified
+                )
+            if response.status_code != 200:
+                response.read()
+                if response.status_code == 404:
+                    raise UpstreamError(f"{SERVICE} has no {RATINGS_FILE} (404)", service=SERVICE)
+                self._http.raise_for_status(response)
+                raise UpstreamError(
+                    f"{SERVICE} answered with an unexpected status {response.status_code}",
+                    service=SERVICE,
+                )
+            new_etag = response.headers.get("etag")
+            new_last_modified = response.headers.get("last-modified")
+            size = self._stream_to(dest, response)
+
+        _write_meta(
+            dest,
+            {"etag": new_etag, "last_modified": new_last_modified, "checked_at": self._clock()},
+        )
+        return DownloadResult(dest, True, "downloaded", size, new_etag, new_last_modified)
+
+    def _stream_to(self, dest: Path, response: httpx.Response) -> int:
+        fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=dest.name + ".", suffix=".part")
+        tmp = Path(tmp_name)
+        try:
+            size = 0
+            with os.fdopen(fd, "wb") as out:
+                try:
+                    for chunk in response.iter_bytes(CHUNK_SIZE):
+                        out.write(chunk)
+                        size += len(chunk)
+                except httpx.HTTPError as exc:
+                    raise UpstreamError(
+                        f"{SERVICE} download was cut short ({type(exc).__name__})",
+                        service=SERVICE,
+                    ) from exc
+                out.flush()
+                os.fsync(out.fileno())
+            verify_ratings_gz(tmp)
+            os.replace(tmp, dest)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
+        return size
+
+
+def _parse_float(value: bytes) -> float | None:
+    if value == b"\\N":
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+def _parse_int(value: bytes) -> int | None:
+    if value == b"\\N":
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+def _line_batches(fh: io.BufferedIOBase) -> Iterator[list[bytes]]:
+    """Decompressed lines in big batches (1 MiB reads): much faster than line iteration."""
+    rest = b""
+    while True:
+        block = fh.read(READ_SIZE)
+        if not block:
+            break
+        block = rest + block
+        cut = block.rfind(b"\n") + 1
+        rest = block[cut:]
+        if cut:
+            yield block[: cut - 1].split(b"\n")
+    if rest:
+        yield [rest]
+
+
+def _row(line: bytes) -> tuple[str, float | None, int | None] | None:
+    parts = line.rstrip(b"\r").split(b"\t")
+    if len(parts) != 3:
+        return None
+    try:
+        tconst = parts[0].decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    return tconst, _parse_float(parts[1]), _parse_int(parts[2])
+
+
+def iter_ratings(
+    path: Path, wanted: set[str] | None = None
+) -> Iterator[tuple[str, float | None, int | None]]:
+    """Stream ``(tconst, averageRating, numVotes)`` rows from a title.ratings .tsv.gz.
+
+    ``\\N`` → None. When ``wanted`` is given only those tconsts are parsed: the id is cut
+    off the line (``line.partition(b"\\t")[0] in wanted``) before any splitting. Malformed
+    rows are skipped. A missing, corrupt or truncated file raises ``UpstreamError``.
+    """
+    wanted_b = {w.encode("ascii", "ignore") for w in wanted} if wanted is not None else None
+    try:
+        with gzip.open(path, "rb") as fh:
+            header = fh.readline().rstrip(b"\r\n")
+            if header != RATINGS_HEADER.encode():
+                raise UpstreamError(
+                    f"{path.name} is not an IMDb title.ratings file (bad header)",
+                    service=SERVICE,
+                )
+            for lines in _line_batches(fh):
+                if wanted_b is None:
+                    selected = lines
+                else:
+                    selected = [ln for ln in lines if ln.partition(b"\t")[0] in wanted_b]
+                for line in selected:
+                    row = _row(line)
+                    if row is not None:
+                        yield row
+    except FileNotFoundError as exc:
+        raise UpstreamError(f"{path.name} has not been downloaded yet", service=SERVICE) from exc
+    except (OSError, EOFError, zlib.error) as exc:
+        raise UpstreamError(
+            f"{path.name} is corrupt or truncated ({_exc_detail(exc)}); download it again",
+            service=SERVICE,
+        ) from exc
