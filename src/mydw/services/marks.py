@@ -1,0 +1,333 @@
+"""Your movies: mark, unmark, list and stats (one `user_movies` row per user and movie).
+
+Plain functions of the services layer: the CLI, the chat assistant's tools and the
+importers all call these. Each opens its own transaction and returns dataclasses.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from mydw.db.models import Movie, UserMovie
+from mydw.domain.errors import Ambiguous, Conflict, InvalidInput, MydwError, NotFound
+from mydw.domain.types import MovieStatus, iso_utc, utcnow
+from mydw.services import catalog
+from mydw.services.context import AppContext
+from mydw.services.discover import (
+    GENRE_NAMES,
+    genre_name,
+    has_genre,
+    parse_genres,
+    parse_language_filter,
+)
+from mydw.services.views import MovieView, movie_view
+
+if TYPE_CHECKING:
+    from sqlalchemy.sql import Select
+
+Chooser = catalog.Chooser
+
+SORTS = ("updated", "rating", "votes", "year", "title")
+TOP_GENRES = 10
+
+
+# --------------------------------------------------------------------------- resolving
+
+
+def _resolve_all(ctx: AppContext, refs: Sequence[str], *, year: int | None,
+                 choose: Chooser | None, lang: str | None, verb: str) -> list[MovieView]:
+    """Resolve every reference first; if any fails, say which and act on none.
+
+    Upstream failures (exit 5) stop at once: the next references would fail the same way.
+    """
+    if not refs:
+        raise InvalidInput(f"name at least one movie to {verb}")
+    found: dict[int, MovieView] = {}
+    failures: list[tuple[str, NotFound | Ambiguous]] = []
+    for ref in refs:
+        try:
+            view = catalog.resolve_movie(ctx, ref, year=year, choose=choose, lang=lang)
+        except (NotFound, Ambiguous) as error:
+            failures.append((ref, error))
+            continue
+        found.setdefault(view.id, view)  # two references to one movie: one row
+    if failures:
+        raise _unresolved(failures, verb, total=len(refs))
+    return list(found.values())
+
+
+def _unresolved(failures: list[tuple[str, NotFound | Ambiguous]], verb: str,
+                *, total: int) -> MydwError:
+    """One error (exit 4) naming every reference that could not be resolved."""
+    details = "; ".join(
+        error.message if ref.strip() in error.message else f"{ref!r}: {error.message}"
+        for ref, error in failures
+    )
+    prefix = "" if total == 1 else f"could not resolve {len(failures)} of {total} movies: "
+    message = f"{prefix}{details} (nothing was {verb}ed)"
+    candidates = [c for _, e in failures if isinstance(e, Ambiguous) for c in e.candidates]
+    hint = next((e.hint for _, e in failures if e.hint), None)
+    if candidates:
+        return Ambiguous(message, candidates, hint=hint or "add --year, or use a TMDB or IMDb id")
+    return NotFound(message, hint=hint)
+
+
+# --------------------------------------------------------------------------- mark / unmark
+
+
+def mark(ctx: AppContext, user_id: int, refs: Sequence[str], status: MovieStatus | str, *,
+         year: int | None = None, choose: Chooser | None = None,
+         lang: str | None = None) -> list[MovieView]:
+    """Set the user's status on every movie in `refs` (all of them, or none).
+
+    Marking a movie again changes its status and `updated_at`. One upsert per movie in a
+    single write transaction: safe with several processes at once (SQLite takes the write
+    lock at BEGIN and waits; PostgreSQL's ON CONFLICT never loses a concurrent insert).
+    """
+    status = status if isinstance(status, MovieStatus) else MovieStatus.parse(status)
+    movies = _resolve_all(ctx, refs, year=year, choose=choose, lang=lang, verb="mark")
+    now = utcnow()
+    try:
+        with ctx.db.write() as session:
+            for movie in movies:
+                _upsert(session, user_id, movie.id, status.value, now)
+    except IntegrityError as error:  # the user or a movie was deleted meanwhile
+        raise Conflict("a movie or your account was deleted meanwhile; nothing was marked",
+                       hint="try again") from error
+    return [dataclasses.replace(m, status=status.value, updated_at=now) for m in movies]
+
+
+def _upsert(session: Session, user_id: int, movie_id: int, status: str, now: datetime) -> None:
+    values = {"user_id": user_id, "movie_id": movie_id, "status": status, "updated_at": now}
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        pg = pg_insert(UserMovie).values(**values)
+        session.execute(pg.on_conflict_do_update(
+            constraint="uq_user_movie", set_={"status": status, "updated_at": now}))
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        lite = sqlite_insert(UserMovie).values(**values)
+        session.execute(lite.on_conflict_do_update(
+            index_elements=["user_id", "movie_id"], set_={"status": status, "updated_at": now}))
+    else:  # pragma: no cover - the two supported databases are handled above
+        row = session.scalar(select(UserMovie).where(
+            UserMovie.user_id == user_id, UserMovie.movie_id == movie_id))
+        if row is None:
+            session.add(UserMovie(**values))
+        else:
+            row.status, row.updated_at = status, now
+
+
+def unmark(ctx: AppContext, user_id: int, refs: Sequence[str], *, year: int | None = None,
+           choose: Chooser | None = None, lang: str | None = None) -> list[MovieView]:
+    """Forget the user's status on every movie in `refs` (all of them, or none).
+
+    A movie the user had not marked is reported (NotFound, exit 4) and nothing is
+    removed, exactly like a reference that cannot be resolved: one call, one outcome.
+    Returns the movies, now without a status.
+    """
+    movies = _resolve_all(ctx, refs, year=year, choose=choose, lang=lang, verb="unmark")
+    ids = [m.id for m in movies]
+    with ctx.db.write() as session:
+        marked = set(session.scalars(select(UserMovie.movie_id).where(
+            UserMovie.user_id == user_id, UserMovie.movie_id.in_(ids))))
+        missing = [m for m in movies if m.id not in marked]
+        if missing:
+            names = ", ".join(m.label() for m in missing)
+            verb = "is" if len(missing) == 1 else "are"
+            raise NotFound(f"{names} {verb} not in your list (nothing was unmarked)",
+                           hint="see your movies with `mydw list`")
+        session.execute(delete(UserMovie).where(
+            UserMovie.user_id == user_id, UserMovie.movie_id.in_(ids)))
+    return [dataclasses.replace(m, status=None, updated_at=None) for m in movies]
+
+
+# --------------------------------------------------------------------------- list
+
+
+def _statuses(values: Sequence[MovieStatus | str]) -> list[str]:
+    return sorted({(v if isinstance(v, MovieStatus) else MovieStatus.parse(v)).value
+                   for v in values})
+
+
+def _check_range(year_from: int | None, year_to: int | None, min_rating: float | None) -> None:
+    if year_from is not None and year_to is not None and year_from > year_to:
+        raise InvalidInput(f"--year-from {year_from} is after --year-to {year_to}")
+    if min_rating is not None and not 0 <= min_rating <= 10:
+        raise InvalidInput(f"the rating {min_rating} is not between 0 and 10")
+
+
+def _order(sort: str, lang: str, reverse: bool) -> list[Any]:
+    title = (func.coalesce(Movie.title_fr, Movie.title_en) if lang == "fr"
+             else func.coalesce(Movie.title_en, Movie.title_fr))
+    keys: dict[str, tuple[Any, bool]] = {  # column, descending by default
+        "updated": (UserMovie.updated_at, True),
+        "rating": (Movie.imdb_rating, True),
+        "votes": (Movie.vote_count, True),
+        "year": (Movie.release_year, True),
+        "title": (func.lower(title), False),
+    }
+    if sort not in keys:
+        raise InvalidInput(f"unknown sort {sort!r} (choose from {', '.join(SORTS)})")
+    column, descending = keys[sort]
+    descending = descending != reverse
+    first = (column.desc() if descending else column.asc()).nulls_last()
+    tiebreak = UserMovie.id.desc() if descending else UserMovie.id.asc()
+    return [first, tiebreak]
+
+
+def list_movies(ctx: AppContext, user_id: int, *, statuses: Sequence[MovieStatus | str] = (),
+                genres: Sequence[str] = (), year_from: int | None = None,
+                year_to: int | None = None, min_rating: float | None = None,
+                language: str | None = None, sort: str = "updated", reverse: bool = False,
+                limit: int | None = None, lang: str = "en") -> list[MovieView]:
+    """The user's movies with `status` and `updated_at`, filtered and sorted in one query.
+
+    Several genres mean movies having every one of them. `sort`: updated (newest first),
+    rating, votes, year (highest first) or title (A→Z); `reverse` flips it. Unknown
+    ratings/years always come last.
+    """
+    _check_range(year_from, year_to, min_rating)
+    if limit is not None and limit < 1:
+        raise InvalidInput("--limit must be at least 1")
+    genre_ids = parse_genres(genres)
+    code = parse_language_filter(language)
+    with ctx.db.read() as session:
+        dialect = session.get_bind().dialect.name
+        query: Select[Movie, str | None, datetime | None] = (
+            select(Movie, UserMovie.status, UserMovie.updated_at)
+            .join(UserMovie, UserMovie.movie_id == Movie.id)
+            .where(UserMovie.user_id == user_id)
+        )
+        if statuses:
+            query = query.where(UserMovie.status.in_(_statuses(statuses)))
+        for genre_id in genre_ids:
+            query = query.where(has_genre(dialect, genre_id))
+        if year_from is not None:
+            query = query.where(Movie.release_year >= year_from)
+        if year_to is not None:
+            query = query.where(Movie.release_year <= year_to)
+        if min_rating is not None:
+            query = query.where(Movie.imdb_rating >= min_rating)
+        if code is not None:
+            query = query.where(func.lower(Movie.original_language) == code)
+        query = query.order_by(*_order(sort, lang, reverse)).limit(limit)
+        rows = session.execute(query).all()
+        return [movie_view(m, status=s, updated_at=u) for m, s, u in rows]
+
+
+# --------------------------------------------------------------------------- stats
+
+
+@dataclass(frozen=True)
+class GenreCount:
+    genre_id: int | None
+    genre: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Stats:
+    """The user's personal stats. Genre, decade and year figures are about seen movies."""
+
+    counts: dict[str, int]
+    average_imdb_rating_seen: float | None
+    rated_seen: int
+    top_genres: list[GenreCount] = field(default_factory=list)
+    decades: dict[int, int] = field(default_factory=dict)
+    years: dict[int, int] = field(default_factory=dict)
+    last_updated: datetime | None = None
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "counts": dict(self.counts),
+            "average_imdb_rating_seen": self.average_imdb_rating_seen,
+            "rated_seen": self.rated_seen,
+            "top_genres": [
+                {"genre": g.genre, "genre_id": g.genre_id, "count": g.count}
+                for g in self.top_genres
+            ],
+            "decades": [{"decade": d, "count": n} for d, n in sorted(self.decades.items())],
+            "years": [{"year": y, "count": n} for y, n in sorted(self.years.items())],
+            "last_updated": iso_utc(self.last_updated),
+        }
+
+
+def stats(ctx: AppContext, user_id: int) -> Stats:
+    """Counts per status, average IMDb rating of seen movies, top genres, decades, years."""
+    seen = (UserMovie.user_id == user_id) & (UserMovie.status == MovieStatus.SEEN.value)
+    with ctx.db.read() as session:
+        counts = {s.value: 0 for s in MovieStatus}
+        for status, n in session.execute(
+            select(UserMovie.status, func.count()).where(UserMovie.user_id == user_id)
+            .group_by(UserMovie.status)
+        ):
+            if status is not None:
+                counts[status] = n
+        average, rated = session.execute(
+            select(func.avg(Movie.imdb_rating), func.count(Movie.imdb_rating))
+            .join(UserMovie, UserMovie.movie_id == Movie.id).where(seen)
+        ).one()
+        years = {
+            year: n for year, n in session.execute(
+                select(Movie.release_year, func.count())
+                .join(UserMovie, UserMovie.movie_id == Movie.id)
+                .where(seen, Movie.release_year.is_not(None)).group_by(Movie.release_year)
+            )
+        }
+        genre_rows = session.execute(
+            select(Movie.genre_ids, Movie.genres)
+            .join(UserMovie, UserMovie.movie_id == Movie.id).where(seen)
+        ).all()
+        last = session.scalar(select(func.max(UserMovie.updated_at))
+                              .where(UserMovie.user_id == user_id))
+    decades: Counter[int] = Counter()
+    for year, n in years.items():
+        decades[year // 10 * 10] += n
+    return Stats(
+        counts=counts,
+        average_imdb_rating_seen=None if average is None else round(float(average), 2),
+        rated_seen=int(rated or 0),
+        top_genres=_top_genres(genre_rows),
+        decades=dict(decades),
+        years=years,
+        last_updated=last,
+    )
+
+
+def _top_genres(rows: Sequence[Any]) -> list[GenreCount]:
+    """Count genres by TMDB id (names from the built-in table), else by stored name."""
+    by_id: Counter[int] = Counter()
+    by_name: Counter[str] = Counter()
+    for ids, names in rows:
+        if ids:
+            by_id.update(set(ids))
+        elif names:
+            by_name.update(set(names))
+    merged: dict[tuple[int | None, str], int] = {}
+    for genre_id, n in by_id.items():
+        merged[(genre_id, genre_name(genre_id))] = n
+    name_to_id = {en: gid for gid, (en, _fr) in GENRE_NAMES.items()}
+    for name, n in by_name.items():
+        gid = name_to_id.get(name)
+        key = (gid, genre_name(gid) if gid is not None else name)
+        merged[key] = merged.get(key, 0) + n
+    ranked = sorted(merged.items(), key=lambda item: (-item[1], item[0][1]))
+    return [GenreCount(gid, name, n) for (gid, name), n in ranked[:TOP_GENRES]]
