@@ -43,6 +43,9 @@ class SecretStore:
         return f"file {self.fallback_path}"
 
     # keyring -------------------------------------------------------------------------
+    def keyring_available(self) -> bool:
+        return self._keyring_available()
+
     def _keyring_available(self) -> bool:
         if self._keyring_ok is None:
             try:

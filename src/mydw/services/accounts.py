@@ -8,6 +8,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -16,6 +17,9 @@ from mydw.db.models import LoginSession, User
 from mydw.domain.errors import Conflict, InvalidInput, LoginRefused, NotLoggedIn
 from mydw.domain.types import iso_utc
 from mydw.services.context import AppContext
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
@@ -68,7 +72,7 @@ def check_name(value: str, what: str) -> str:
     return name
 
 
-def _hasher():  # type: ignore[no-untyped-def]
+def _hasher() -> PasswordHasher:
     from argon2 import PasswordHasher
 
     return PasswordHasher()  # argon2id with the library's recommended parameters

@@ -33,12 +33,14 @@ def mask(secret: str) -> str:
 
 def get(store: SecretStore, name: str, *, reveal: bool = False) -> SettingView:
     key = cfg.key(name)
+    value: str | None
     if key.secret:
         if key.env and os.environ.get(key.env):
             value, source = os.environ[key.env], "env"
         else:
-            stored = store.get(key.name)
-            value, source = stored, ("keyring" if stored else "unset")
+            value = store.get(key.name)
+            where = "keyring" if store.keyring_available() else "secrets-file"
+            source = where if value else "unset"
         shown = value if reveal or value is None else mask(value)
         return SettingView(key.name, shown, source, True, key.help)
     value, source = cfg.lookup(key.name)
