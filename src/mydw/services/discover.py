@@ -215,7 +215,8 @@ def _from_tmdb(ctx: AppContext, user_id: int, c: Criteria, client: TmdbClient) -
         except UpstreamError as error:
             if page_number == 1:
                 raise _TmdbDown(error.message) from error
-            notices.append(f"TMDB failed after {page_number - 1} pages ({error.message})")
+            notices.append(
+                f"TMDB stopped answering after page {page_number - 1} ({error.message})")
             break
         fresh = [s for s in page.results if s.tmdb_id not in seen]
         seen.update(s.tmdb_id for s in fresh)
