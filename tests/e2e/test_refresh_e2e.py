@@ -307,6 +307,20 @@ def test_a_refused_omdb_key_exits_5(mydw: Mydw, app: AppContext, omdb: FakeOmdb)
     assert "Traceback" not in result.stderr
 
 
+def test_one_failing_title_is_reported_even_when_quiet_but_exits_0(
+    mydw: Mydw, app: AppContext, omdb: FakeOmdb
+) -> None:
+    seed(app, *default_movies())
+    omdb.fail_next(5, status=500)  # the first title: every try of it fails
+
+    result = mydw("refresh", "--source", "omdb", "--quiet", env=env_for(omdb=omdb))
+
+    assert result.returncode == 0 and result.stdout == ""
+    assert "1 movie(s) could not be refreshed; they stay due" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert rated(app) == 3 and ratings(app)[1][2] == LONG_AGO  # the failed one stays due
+
+
 # -- safety ---------------------------------------------------------------------------------
 
 

@@ -365,6 +365,37 @@ def test_movies_without_imdb_id_get_one_from_tmdb(
     assert movies[2].imdb_id is None and movies[3].imdb_id is None
 
 
+def test_tmdb_failures_count_as_failed_and_stop_after_three(
+    ctx: AppContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: set[int] = set()
+
+    def down(request: httpx.Request) -> httpx.Response:
+        asked.add(int(request.url.path.split("/")[-2]))
+        return httpx.Response(503, text="down")
+
+    monkeypatch.setenv("MYDW_TMDB_API_KEY", "0123456789abcdef0123456789abcdef")
+    monkeypatch.setattr(
+        upstream,
+        "tmdb_client",
+        lambda c: TmdbClient(
+            "0123456789abcdef0123456789abcdef",
+            base_url="https://tmdb.test/3",
+            transport=httpx.MockTransport(down),
+            sleep=lambda s: None,
+        ),
+    )
+    seed(ctx, *({"tmdb_id": i} for i in range(1, 6)), {"tmdb_id": 9, "imdb_id": "tt0000009"})
+    path = write_dataset(tmp_path, [("tt0000009", 9.0, 9)])
+
+    summary = svc.refresh(ctx, dataset_file=path)
+
+    assert (summary.checked, summary.failed, summary.updated) == (6, 5, 1)
+    assert asked == {1, 2, 3}  # three failures in a row: the other two are not asked
+    assert any("lookups on TMDB stopped" in note for note in summary.notes)
+    assert stored(ctx)[1].imdb_updated_on == LONG_AGO  # failed: still due
+
+
 # -- OMDb ------------------------------------------------------------------------------------
 
 

@@ -253,8 +253,11 @@ def _resolve_imdb_ids(
     consecutive = 0
     with client:
         for movie in movies:
-            if movie.imdb_id or consecutive >= MAX_CONSECUTIVE_FAILURES:
-                (failed if not movie.imdb_id else kept).append(movie)
+            if movie.imdb_id:
+                kept.append(movie)
+                continue
+            if consecutive >= MAX_CONSECUTIVE_FAILURES:  # TMDB is down: not worth asking
+                failed.append(movie)
                 continue
             try:
                 imdb_id = client.external_imdb_id(movie.tmdb_id)
