@@ -302,6 +302,18 @@ def test_list_rejects_bad_options(setup: Any, options: dict[str, Any], message: 
         marks.list_movies(ctx, uid, **options)
 
 
+def test_list_rows_equal_the_orm_views(library: Any) -> None:
+    ctx, uid = library
+    listed = {m.id: m for m in marks.list_movies(ctx, uid)}
+    with ctx.db.read() as session:
+        rows = session.execute(sa.select(Movie, UserMovie).join(UserMovie)).all()
+        expected = {m.id: movie_view(m, status=u.status, updated_at=u.updated_at)
+                    for m, u in rows}
+    assert listed == expected
+    matrix = next(m for m in listed.values() if m.tmdb_id == 603)
+    assert (matrix.genre_ids, matrix.status, matrix.title_fr) == ([28, 878], "seen", "Matrix")
+
+
 def test_list_is_empty_for_a_new_user(setup: Any) -> None:
     ctx, uid = setup
     assert marks.list_movies(ctx, uid) == []
