@@ -540,3 +540,31 @@ def test_migration_backfills_existing_movies(ctx: AppContext) -> None:
         rows = dict(session.execute(select(Movie.tmdb_id, MovieCatalog.search_text).join(
             MovieCatalog, MovieCatalog.movie_id == Movie.id)).all())  # type: ignore[arg-type]
     assert rows == {1: "amelie", 2: ""}
+
+
+def test_cli_chooser_prompts_with_a_numbered_list(
+    cat: AppContext, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import typer
+
+    from mydw.cli import catalog as cli_catalog
+    from mydw.cli import output
+
+    monkeypatch.setattr(output, "interactive", lambda: False)
+    assert cli_catalog._chooser("en") is None  # no terminal: no prompt, Ambiguous instead
+
+    answers = iter(["9", "x", "2"])
+    monkeypatch.setattr(output, "interactive", lambda: True)
+    monkeypatch.setattr(typer, "prompt", lambda *a, **k: next(answers))
+    choose = cli_catalog._chooser("fr")
+    assert choose is not None
+    movie = catalog.resolve_movie(cat, "The Lighthouse Keeper", choose=choose)
+    assert movie.tmdb_id == 900001  # the second one listed
+    err = capsys.readouterr().err
+    assert "1. The Lighthouse Keeper (2019) — tmdb:900002" in err  # no French title cached
+    assert "2. The Lighthouse Keeper (1998) — tmdb:900001" in err
+    assert "Type a number from 1 to 2." in err
+
+    monkeypatch.setattr(typer, "prompt", lambda *a, **k: "")  # cancelled
+    with pytest.raises(Ambiguous):
+        catalog.resolve_movie(cat, "The Lighthouse Keeper", choose=cli_catalog._chooser("en"))
