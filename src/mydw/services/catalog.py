@@ -549,8 +549,8 @@ def _by_title(
     local = _local_exact(ctx, title, year)
     if local:
         picked = _pick(title, year, [c.view for c in local], choose, lang)
-        cached = next(c for c in local if c.view.id == picked.id)
-        return _complete(ctx, up, picked.tmdb_id, cached)
+        cached = next((c for c in local if c.view.id == picked.id), None)
+        return _complete(ctx, up, picked.tmdb_id, cached or _cached(ctx, Movie.id == picked.id))
     page = _search_page(ctx, up, title, lang, year, 1, refresh=False)
     found = _views_with_lines(ctx, page.tmdb_ids)
     if year is not None:
@@ -590,7 +590,7 @@ def _pick(
     raise Ambiguous(
         f"{title!r}{where} matches {len(candidates)} movies",
         [f"{v.label(lang)} — tmdb:{v.tmdb_id}" for v in candidates],
-        hint="pick one by its TMDB id (mydw show 603), or add --year",
+        hint=f"use one of these TMDB ids (e.g. tmdb:{candidates[0].tmdb_id}), or add --year",
     )
 
 
