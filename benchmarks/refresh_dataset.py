@@ -28,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -130,12 +130,13 @@ if pid == 0:
 _, status, usage = os.wait4(pid, 0)
 wall = time.perf_counter() - started
 with open(report, "w") as fh:
-    fh.write(f"{wall} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
+    cpu = usage.ru_utime + usage.ru_stime
+    fh.write(f"{wall} {cpu} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
 """
 
 
-def run_child(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Wall seconds and peak RSS (MB) of the child alone, and its stdout."""
+def run_child(cmd: list[str], env: dict[str, str]) -> tuple[tuple[float, float, float], str]:
+    """(wall seconds, CPU seconds, peak RSS in MB) of the child alone, and its stdout."""
     with tempfile.TemporaryDirectory() as tmp:
         report_path = Path(tmp) / "usage"
         proc = subprocess.run(
@@ -145,18 +146,19 @@ def run_child(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
             text=True,
             check=False,
         )
-        wall, maxrss_kb, code = report_path.read_text().split()
+        wall, cpu, maxrss_kb, code = report_path.read_text().split()
     if int(code) != 0:
         raise SystemExit(f"{cmd[0]} failed ({code}): {proc.stderr.strip()}")
-    return float(wall), int(maxrss_kb) / 1024, proc.stdout
+    return (float(wall), float(cpu), int(maxrss_kb) / 1024), proc.stdout
 
 
-def report(label: str, samples: list[tuple[float, float]]) -> None:
-    walls = [w for w, _ in samples]
-    peak = max(r for _, r in samples)
+def report(label: str, samples: list[tuple[float, float, float]]) -> None:
+    walls = [w for w, _, _ in samples]
+    cpu = statistics.median(c for _, c, _ in samples)
+    peak = max(r for _, _, r in samples)
     print(
-        f"{label:<44} wall median {statistics.median(walls):6.3f} s "
-        f"(min {min(walls):.3f}, max {max(walls):.3f})   peak RSS {peak:6.1f} MB"
+        f"{label:<40} wall median {statistics.median(walls):5.2f} s "
+        f"(min {min(walls):.2f}, max {max(walls):.2f})  CPU {cpu:5.2f} s  peak RSS {peak:5.1f} MB"
     )
 
 
@@ -212,13 +214,17 @@ def main() -> None:
             f"{args.runs} runs each"
         )
 
-        def repeat(cmd: list[str], before: object = None) -> list[tuple[float, float]]:
+        Sample = tuple[float, float, float]
+
+        def repeat(cmd: list[str], before: Callable[[], None] | None = None) -> list[Sample]:
             samples = []
             for _ in range(args.runs):
-                if callable(before):
+                if before is not None:
                     before()
-                wall, rss, _ = run_child(cmd, env)
-                samples.append((wall, rss))
+                sample, stdout = run_child(cmd, env)
+                samples.append(sample)
+                if "--json" in cmd:
+                    repeat.last = json.loads(stdout)  # type: ignore[attr-defined]
             return samples
 
         report("python -c pass", repeat([sys.executable, "-c", "pass"]))
@@ -231,39 +237,19 @@ def main() -> None:
             "iter_ratings(wanted=10k ids)",
             repeat([sys.executable, "-c", CLIENT_PARSE, str(path), str(wanted_file)]),
         )
-
-        refresh = [
-            mydw,
-            "refresh",
-            "--source",
-            "imdb-dataset",
-            "--dataset-file",
-            str(path),
-            "--json",
-        ]
-        samples = []
-        summary: dict[str, object] = {}
-        for _ in range(args.runs):
-            reset_ratings()
-            wall, rss, stdout = run_child(refresh, env)
-            summary = json.loads(stdout)
-            assert summary["updated"] == args.movies, summary
-            samples.append((wall, rss))
-        report(f"mydw refresh ({args.movies:,} movies updated)", samples)
+        refresh = [mydw, "refresh", "--source", "imdb-dataset", "--dataset-file", str(path)]
+        refresh.append("--json")
+        report(
+            f"mydw refresh ({args.movies:,} movies updated)",
+            repeat(refresh, before=reset_ratings),
+        )
+        summary = repeat.last  # type: ignore[attr-defined]
+        assert summary["updated"] == args.movies, summary
         last = {k: summary[k] for k in ("checked", "updated", "seconds")}
         print(f"  last summary: {json.dumps(last)}")
-
-        samples = []
-        for _ in range(args.runs):  # the same movies again: all unchanged, still rewritten
-            wall, rss, stdout = run_child([*refresh, "--all"], env)
-            samples.append((wall, rss))
-        report("mydw refresh --all (all unchanged)", samples)
-
-        samples = []
-        for _ in range(args.runs):
-            wall, rss, stdout = run_child([mydw, "refresh", "--json"], env)
-            samples.append((wall, rss))
-        report("mydw refresh (nothing due)", samples)
+        # The same movies again: all unchanged, every row still rewritten (imdb_updated_on).
+        report("mydw refresh --all (all unchanged)", repeat([*refresh, "--all"]))
+        report("mydw refresh (nothing due)", repeat([mydw, "refresh", "--json"]))
 
 
 if __name__ == "__main__":
