@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import os
+import pty
+import select
 import socket
 import subprocess
 from collections.abc import Iterator
@@ -327,3 +331,29 @@ def test_parallel_marks_of_one_movie_leave_one_row(cli: Mydw, app: AppContext) -
     rows: Any = mark_rows(app)
     assert [(e, t) for e, t, _ in rows] == [(ADA, 900001), (ADA, 900002)]
     assert all(s in ("seen", "later", "not_interested") for _, _, s in rows)
+
+
+# ------------------------------------------------------------------ a person at the terminal
+
+
+def test_an_ambiguous_title_at_a_terminal_offers_a_choice(cli: Mydw, app: AppContext) -> None:
+    """stdin and stderr on a pseudo-terminal: a numbered prompt instead of exit 4."""
+    cli.signup(ADA)
+    primary, secondary = pty.openpty()
+    child = subprocess.Popen([MYDW, "mark", "seen", "The Lighthouse Keeper", "--json"],
+                             env=cli.env, stdin=secondary, stderr=secondary,
+                             stdout=subprocess.PIPE, text=True)
+    os.close(secondary)
+    seen = b""
+    while b"Which one?" not in seen:
+        ready, _, _ = select.select([primary], [], [], 30)
+        assert ready, seen
+        seen += os.read(primary, 4096)
+    assert b"1. The Lighthouse Keeper (" in seen and b"2. The Lighthouse Keeper (" in seen
+    second = seen.split(b"2. ")[1].split(b"TMDB ")[1][:6].decode()
+    os.write(primary, b"2\n")
+    out, _ = child.communicate(timeout=60)
+    os.close(primary)
+    assert child.returncode == 0
+    assert [m["tmdb_id"] for m in json.loads(out)] == [int(second)]
+    assert mark_rows(app) == [(ADA, int(second), "seen")]
