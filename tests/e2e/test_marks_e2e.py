@@ -144,6 +144,17 @@ def test_an_ambiguous_title_with_year_is_marked(cli: Mydw) -> None:
     assert statuses(cli) == {900002: "seen"}
 
 
+def test_unmark_by_an_ambiguous_title_takes_the_one_you_marked(cli: Mydw) -> None:
+    cli.signup(ADA)
+    cli.ok("mark", "later", "900001", "900002")  # both cached, both marked: ambiguous
+    failed(cli("unmark", "The Lighthouse Keeper"), 4, "matches 2 movies", "nothing was unmarked")
+    assert statuses(cli) == {900001: "later", 900002: "later"}
+    cli.ok("unmark", "900001")  # now only the 2019 one is marked: that is the one meant
+    removed = cli.ok("unmark", "The Lighthouse Keeper", "--json").json()
+    assert [m["tmdb_id"] for m in removed] == [900002]
+    assert statuses(cli) == {}
+
+
 # --------------------------------------------------------------------------- two users
 
 

@@ -133,9 +133,11 @@ def unmark(ctx: AppContext, user_id: int, refs: Sequence[str], *, year: int | No
 
     A movie the user had not marked is reported (NotFound, exit 4) and nothing is
     removed, exactly like a reference that cannot be resolved: one call, one outcome.
+    A title matching several movies of which the user marked exactly one means that one.
     Returns the movies, now without a status.
     """
-    movies = _resolve_all(ctx, refs, year=year, choose=choose, lang=lang, verb="unmark")
+    movies = _resolve_all(ctx, refs, year=year, choose=_prefer_marked(ctx, user_id, choose),
+                          lang=lang, verb="unmark")
     ids = [m.id for m in movies]
     with ctx.db.write() as session:
         marked = set(session.scalars(select(UserMovie.movie_id).where(
@@ -149,6 +151,22 @@ def unmark(ctx: AppContext, user_id: int, refs: Sequence[str], *, year: int | No
         session.execute(delete(UserMovie).where(
             UserMovie.user_id == user_id, UserMovie.movie_id.in_(ids)))
     return [dataclasses.replace(m, status=None, updated_at=None) for m in movies]
+
+
+def _prefer_marked(ctx: AppContext, user_id: int, choose: Chooser | None) -> Chooser:
+    """A chooser that takes the only candidate the user marked, else asks `choose`."""
+
+    def pick(candidates: list[MovieView]) -> MovieView | None:
+        with ctx.db.read() as session:
+            marked = set(session.scalars(select(UserMovie.movie_id).where(
+                UserMovie.user_id == user_id,
+                UserMovie.movie_id.in_([c.id for c in candidates]))))
+        mine = [c for c in candidates if c.id in marked]
+        if len(mine) == 1:
+            return mine[0]
+        return choose(mine or candidates) if choose is not None else None
+
+    return pick
 
 
 # --------------------------------------------------------------------------- list
