@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, distinct, func, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -323,10 +323,7 @@ def stats(ctx: AppContext, user_id: int) -> Stats:
                 .where(seen, Movie.release_year.is_not(None)).group_by(Movie.release_year)
             )
         }
-        genre_rows = session.execute(
-            select(Movie.genre_ids, Movie.genres)
-            .join(UserMovie, UserMovie.movie_id == Movie.id).where(seen)
-        ).all()
+        by_id, by_name = _genre_counts(session, seen)
         last = session.scalar(select(func.max(UserMovie.updated_at))
                               .where(UserMovie.user_id == user_id))
     decades: Counter[int] = Counter()
@@ -336,22 +333,40 @@ def stats(ctx: AppContext, user_id: int) -> Stats:
         counts=counts,
         average_imdb_rating_seen=None if average is None else round(float(average), 2),
         rated_seen=int(rated or 0),
-        top_genres=_top_genres(genre_rows),
+        top_genres=_top_genres(by_id, by_name),
         decades=dict(decades),
         years=years,
         last_updated=last,
     )
 
 
-def _top_genres(rows: Sequence[Any]) -> list[GenreCount]:
-    """Count genres by TMDB id (names from the built-in table), else by stored name."""
-    by_id: Counter[int] = Counter()
+def _genre_counts(session: Session, seen: ColumnElement[bool]) -> tuple[Counter[int],
+                                                                        Counter[str]]:
+    """Seen movies per genre id, counted in SQL (JSON on SQLite, ARRAY on PostgreSQL); and
+    per stored name for the rare movies that have names but no ids."""
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    joined = select(Movie.id.label("movie_id")).join(
+        UserMovie, UserMovie.movie_id == Movie.id).where(seen)
+    if postgresql:
+        pairs = joined.add_columns(func.unnest(Movie.genre_ids).label("genre")).subquery()
+        no_ids = func.coalesce(func.cardinality(Movie.genre_ids), 0) == 0
+    else:
+        each = func.json_each(Movie.genre_ids).table_valued("value").alias("g")
+        pairs = joined.add_columns(each.c.value.label("genre")).join(each, true()).subquery()
+        no_ids = func.coalesce(func.json_array_length(Movie.genre_ids), 0) == 0
+    by_id: Counter[int] = Counter({
+        int(genre): n for genre, n in session.execute(
+            select(pairs.c.genre, func.count(distinct(pairs.c.movie_id))).group_by(pairs.c.genre))
+    })
     by_name: Counter[str] = Counter()
-    for ids, names in rows:
-        if ids:
-            by_id.update(set(ids))
-        elif names:
-            by_name.update(set(names))
+    for (names,) in session.execute(select(Movie.genres).join(
+            UserMovie, UserMovie.movie_id == Movie.id).where(seen, no_ids)):
+        by_name.update(set(names or []))
+    return by_id, by_name
+
+
+def _top_genres(by_id: Counter[int], by_name: Counter[str]) -> list[GenreCount]:
+    """The most seen genres: by TMDB id (names from the built-in table), else by name."""
     merged: dict[tuple[int | None, str], int] = {}
     for genre_id, n in by_id.items():
         merged[(genre_id, genre_name(genre_id))] = n
