@@ -57,14 +57,25 @@ def err() -> Console:
     return Console(stderr=True, no_color=_no_color(), highlight=False)
 
 
+def _plain_stderr() -> bool:
+    # Scripts and cron read stderr as plain lines: skip Rich (and its ~40 ms import) there.
+    return not sys.stderr.isatty()
+
+
 def notice(message: str) -> None:
     """A one-line notice on stderr (remote/user text is never parsed as markup)."""
+    if _plain_stderr():
+        sys.stderr.write(message + "\n")
+        return
     from rich.text import Text
 
     err().print(Text(message, style="yellow"))
 
 
 def success(message: str) -> None:
+    if _plain_stderr():
+        sys.stderr.write(message + "\n")
+        return
     from rich.text import Text
 
     err().print(Text(message, style="green"))

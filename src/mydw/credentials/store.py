@@ -126,17 +126,23 @@ class SecretStore:
 
     # public API ----------------------------------------------------------------------
     def get(self, name: str) -> str | None:
-        used, value = self._keyring_call("get", name)
-        if used and value is not None:
-            return value
-        return self._read_file().get(name)
+        # The owner-only file first: it exists only where the keyring was unavailable, and
+        # reading it costs nothing, while importing and probing keyring costs ~100 ms.
+        stored = self._read_file().get(name)
+        if stored is not None:
+            return stored
+        _, value = self._keyring_call("get", name)
+        return value
 
     def set(self, name: str, value: str) -> str:
         """Store a secret; returns where it went (for messages)."""
         used, _ = self._keyring_call("set", name, value)
-        if used:
-            return self.backend_name
         data = self._read_file()
+        if used:
+            if name in data:  # a keyring appeared since: drop the stale file copy
+                del data[name]
+                self._write_file(data)
+            return self.backend_name
         data[name] = value
         self._write_file(data)
         return f"file {self.fallback_path}"
