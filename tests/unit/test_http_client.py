@@ -204,6 +204,16 @@ def test_connection_errors_are_retried_then_reported() -> None:
     assert len(seen) == 2
 
 
+def test_a_refused_connection_is_tried_only_twice_whatever_the_policy() -> None:
+    # Offline: give up quickly so the caller can answer from the cache.
+    handler, seen = sequence(httpx.ConnectError("refused"))
+    sleep = SleepRecorder()
+    with pytest.raises(UpstreamError, match="after 2 tries"):
+        make(handler, sleep, retry=RetryPolicy(max_retries=4)).request_json("x")
+    assert len(seen) == 2
+    assert len(sleep.waits) == 1
+
+
 @pytest.mark.parametrize(
     ("body", "content_type"),
     [

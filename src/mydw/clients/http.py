@@ -287,7 +287,11 @@ class HttpClient:
                 self._wait_before_retry(attempt, None)
                 continue
             except _RETRYABLE_TRANSPORT_ERRORS as exc:
-                if last_try:
+                # A refused connection or an unknown host usually means "offline": one more
+                # try, not the full backoff (callers then answer from the cache at once).
+                gave_up = isinstance(exc, httpx.ConnectError) and attempt >= 1
+                if last_try or gave_up:
+                    attempts = attempt + 1
                     raise UpstreamError(
                         f"Could not reach {self.service} ({type(exc).__name__} "
                         f"after {attempts} {_tries(attempts)})",

@@ -17,8 +17,6 @@ after every request of an operation succeeded: nothing half-fetched reaches the 
 from __future__ import annotations
 
 import logging
-import math
-import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -53,7 +51,6 @@ _MOVIES = cast(Table, Movie.__table__)  # Core inserts honour an explicit None
 Chooser = Callable[[list[MovieView]], MovieView | None]
 """Lets a person pick among ambiguous titles; None (or no chooser) → `Ambiguous`."""
 
-TIMEOUT_ENV = "MYDW_HTTP_TIMEOUT"  # seconds for each upstream request (default: the client's)
 TMDB_PAGE_SIZE = 20
 TMDB_MAX_PAGE = 500
 MAX_LIMIT = 100
@@ -119,16 +116,6 @@ class _Details:
 # --------------------------------------------------------------------------- clients
 
 
-def http_timeout() -> float | None:
-    """`MYDW_HTTP_TIMEOUT` in seconds (a positive number), else None (client default)."""
-    raw = os.environ.get(TIMEOUT_ENV, "").strip()
-    try:
-        value = float(raw)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) and value > 0 else None
-
-
 class _Upstream:
     """Clients created on first use (a cached answer needs no credential and no httpx)."""
 
@@ -141,16 +128,7 @@ class _Upstream:
     @property
     def tmdb(self) -> TmdbClient:
         if self._tmdb is None:
-            credential = upstream.tmdb_credential(self.ctx)
-            if not credential:
-                raise UpstreamAuthError(
-                    "no TMDB API key is configured", service="TMDB", hint=upstream.TMDB_HINT
-                )
-            from mydw.clients.tmdb import TmdbClient
-
-            self._tmdb = TmdbClient(
-                credential, base_url=self.ctx.settings.tmdb_base_url, timeout=http_timeout()
-            )
+            self._tmdb = upstream.tmdb_client(self.ctx)
         return self._tmdb
 
     @property
@@ -161,13 +139,7 @@ class _Upstream:
     def omdb(self) -> OmdbClient | None:
         if not self._omdb_ready:
             self._omdb_ready = True
-            key = upstream.omdb_key(self.ctx)
-            if key:
-                from mydw.clients.omdb import OmdbClient
-
-                self._omdb = OmdbClient(
-                    key, base_url=self.ctx.settings.omdb_base_url, timeout=http_timeout()
-                )
+            self._omdb = upstream.omdb_client(self.ctx)
         return self._omdb
 
     def __enter__(self) -> _Upstream:
