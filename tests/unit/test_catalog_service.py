@@ -23,7 +23,7 @@ from mydw.domain.errors import (
     UpstreamError,
 )
 from mydw.domain.types import utcnow
-from mydw.services import catalog
+from mydw.services import catalog, upstream
 from mydw.services.context import AppContext
 from mydw.services.views import MovieView
 
@@ -521,8 +521,8 @@ def test_show_adds_the_status(cat: AppContext) -> None:
 
 def test_http_timeout_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for raw, expected in [("2.5", 2.5), ("", None), ("x", None), ("-1", None), ("inf", None)]:
-        monkeypatch.setenv(catalog.TIMEOUT_ENV, raw)
-        assert catalog.http_timeout() == expected
+        monkeypatch.setenv(upstream.TIMEOUT_ENV, raw)
+        assert upstream.http_timeout() == expected
 
 
 def test_migration_backfills_existing_movies(ctx: AppContext) -> None:
