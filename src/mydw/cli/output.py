@@ -25,7 +25,22 @@ JsonOption = Annotated[
 
 
 def emit_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    """One JSON document on stdout. Arrays get one compact item per line: readable, easy to
+    grep, and written by the C encoder (`indent=` falls back to the pure-Python one, ~2x
+    slower on a 10,000-movie list)."""
+    if isinstance(data, list):
+        if not data:
+            sys.stdout.write("[]\n")
+        else:
+            write = sys.stdout.write
+            write("[\n")
+            last = len(data) - 1
+            for i, item in enumerate(data):
+                write(json.dumps(item, ensure_ascii=False))
+                write(",\n" if i < last else "\n")
+            write("]\n")
+    else:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     sys.stdout.flush()
 
 
