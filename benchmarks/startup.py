@@ -54,7 +54,9 @@ def measure(label: str, fn, cmd: list[str], env: dict[str, str], runs: int) -> N
     fn(cmd, env)  # warm the page cache
     times = sorted(fn(cmd, env) for _ in range(runs))
     p90 = times[int(len(times) * 0.9) - 1]
-    print(f"{label:<34} median {statistics.median(times) * 1000:7.1f} ms   p90 {p90 * 1000:7.1f} ms")
+    print(
+        f"{label:<34} median {statistics.median(times) * 1000:7.1f} ms   p90 {p90 * 1000:7.1f} ms"
+    )
 
 
 def main() -> None:
@@ -63,16 +65,20 @@ def main() -> None:
     args = parser.parse_args()
     mydw = mydw_path()
     with tempfile.TemporaryDirectory() as home:
-        env = {**os.environ, "MYDW_HOME": home,
-               "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+        env = {
+            **os.environ,
+            "MYDW_HOME": home,
+            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+        }
         env.pop("MYDW_DATABASE_URL", None)
         print(f"{sys.version.split()[0]} on {os.cpu_count()} cores; {args.runs} runs each; {mydw}")
         measure("python -c pass", run_piped, [sys.executable, "-c", "pass"], env, args.runs)
         measure("mydw --version", run_piped, [mydw, "--version"], env, args.runs)
         measure("mydw --help (piped)", run_piped, [mydw, "--help"], env, args.runs)
         measure("mydw --help (terminal)", run_tty, [mydw, "--help"], env, args.runs)
-        measure("mydw whoami --json (nobody)", run_piped, [mydw, "whoami", "--json"], env,
-                args.runs)
+        measure(
+            "mydw whoami --json (nobody)", run_piped, [mydw, "whoami", "--json"], env, args.runs
+        )
 
 
 if __name__ == "__main__":
