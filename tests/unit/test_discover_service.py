@@ -20,7 +20,7 @@ from tests.fakes.tmdb import FAKE_TMDB_API_KEY, FakeMovie, FakeTmdb
 from mydw.db.models import Movie, User, UserMovie
 from mydw.domain.errors import InvalidInput
 from mydw.services import discover as svc
-from mydw.services import marks
+from mydw.services import filters, marks
 from mydw.services.context import AppContext
 
 # Pass the defaults (7.0 and 5000) by TMDB's numbers (the proxy), most popular first.
@@ -293,6 +293,6 @@ def test_bad_input(world: World, options: dict[str, Any], message: str) -> None:
 
 
 def test_genre_names_in_both_languages() -> None:
-    assert svc.parse_genres(["Science Fiction", "science-fiction", "SCI-FI", "878"]) == [878]
-    assert svc.parse_genres(["Comédie", "comedie", "Drame", "Familial"]) == [35, 18, 10751]
-    assert svc.parse_genres(["Mystère", "guerre", "Téléfilm"]) == [9648, 10752, 10770]
+    assert filters.parse_genres(["Science Fiction", "science-fiction", "SCI-FI", "878"]) == [878]
+    assert filters.parse_genres(["Comédie", "comedie", "Drame", "Familial"]) == [35, 18, 10751]
+    assert filters.parse_genres(["Mystère", "guerre", "Téléfilm"]) == [9648, 10752, 10770]

@@ -86,7 +86,7 @@ def _votes(value: int | None) -> str:
 
 
 def _genres(movie: MovieView, lang: str) -> str:
-    from mydw.services.discover import genre_name
+    from mydw.services.filters import genre_name
 
     if movie.genre_ids:
         return ", ".join(genre_name(g, lang) for g in movie.genre_ids)
@@ -277,7 +277,7 @@ def stats(json_: JsonOption = False) -> None:
 def _print_stats(result: Stats, lang: str) -> None:
     from rich.table import Table
 
-    from mydw.services.discover import genre_name
+    from mydw.services.filters import genre_name
 
     console = output.out()
     counts = ", ".join(f"{STATUS_TITLES[s].lower()} {n}" for s, n in result.counts.items())

@@ -38,6 +38,7 @@ from mydw.domain.errors import (
 from mydw.domain.types import fold, parse_duration, parse_language, utcnow
 from mydw.services import upstream
 from mydw.services.context import AppContext
+from mydw.services.filters import BUILTIN_GENRES
 from mydw.services.views import MovieView, movie_view
 
 if TYPE_CHECKING:
@@ -59,17 +60,6 @@ SEARCH_CACHE_KEEP = timedelta(days=30)  # older search pages are pruned when new
 GENRE_REFETCH_AFTER = timedelta(days=7)  # an unknown genre id refetches the list after this
 LANGUAGE_TAGS = {"en": "en-US", "fr": "fr-FR"}
 
-# TMDB's movie genres (docs/upstream-apis.md §1.6): the fallback when the list cannot be
-# fetched, and the French names used for display (the database stores English names).
-BUILTIN_GENRES: dict[int, tuple[str, str]] = {
-    28: ("Action", "Action"), 12: ("Adventure", "Aventure"), 16: ("Animation", "Animation"),
-    35: ("Comedy", "Comédie"), 80: ("Crime", "Crime"), 99: ("Documentary", "Documentaire"),
-    18: ("Drama", "Drame"), 10751: ("Family", "Familial"), 14: ("Fantasy", "Fantastique"),
-    36: ("History", "Histoire"), 27: ("Horror", "Horreur"), 10402: ("Music", "Musique"),
-    9648: ("Mystery", "Mystère"), 10749: ("Romance", "Romance"),
-    878: ("Science Fiction", "Science-Fiction"), 10770: ("TV Movie", "Téléfilm"),
-    53: ("Thriller", "Thriller"), 10752: ("War", "Guerre"), 37: ("Western", "Western"),
-}  # fmt: skip
 
 _IMDB_ID = re.compile(r"(?:https?://(?:www\.|m\.)?imdb\.com/title/)?(tt\d{7,10})/?", re.I)
 _TMDB_ID = re.compile(

@@ -18,7 +18,7 @@ A movie the user marked with any status is never included: excluded in SQL, both
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -26,10 +26,10 @@ from sqlalchemy import ColumnElement, exists, func, literal, select, update
 
 from mydw.db.models import Movie, UserMovie
 from mydw.domain.errors import InvalidInput, MydwError, UpstreamError
-from mydw.domain.types import fold, parse_language, utcnow
+from mydw.domain.types import parse_language, utcnow
 from mydw.services import upstream
-from mydw.services.catalog import BUILTIN_GENRES
 from mydw.services.context import AppContext
+from mydw.services.filters import has_genre, parse_genres, parse_language_filter
 from mydw.services.views import MovieView, movie_view
 
 if TYPE_CHECKING:
@@ -49,61 +49,6 @@ ENRICH_MAX = 20  # OMDb lookups per call, at most (the free key allows 1,000 a d
 TMDB_VOTE_RATIO = 10  # TMDB votes x 10 stand in for IMDb votes (see the module doc)
 RATING_SLACK = 1.0  # TMDB pre-filter: IMDb and TMDB averages rarely differ by more
 PREFILTER_VOTE_DIVISOR = 50  # TMDB pre-filter on votes: loose, only cuts the noise
-
-# TMDB's movie genres, id -> (English, French): the catalog's built-in table.
-GENRE_NAMES: dict[int, tuple[str, str]] = BUILTIN_GENRES
-_ALIASES = {"sci fi": 878, "scifi": 878, "sf": 878, "tv": 10770, "telefilm": 10770,
-            "famille": 10751, "musical": 10402, "documentaire": 99}
-
-
-def _genre_key(name: str) -> str:
-    return fold(name).replace("-", " ")
-
-
-_GENRE_IDS: dict[str, int] = {
-    **{_genre_key(n): gid for gid, names in GENRE_NAMES.items() for n in names},
-    **_ALIASES,
-}
-
-
-def genre_name(genre_id: int, lang: str = "en") -> str:
-    names = GENRE_NAMES.get(genre_id)
-    if names is None:
-        return f"#{genre_id}"
-    return names[1] if lang == "fr" else names[0]
-
-
-def parse_genres(names: Iterable[str]) -> list[int]:
-    """Genre names in English or French (any case, accents optional) or ids -> TMDB ids."""
-    ids: list[int] = []
-    for name in names:
-        key = _genre_key(name)
-        gid = int(key) if key.isdigit() and int(key) in GENRE_NAMES else _GENRE_IDS.get(key)
-        if gid is None:
-            known = ", ".join(en for en, _ in GENRE_NAMES.values())
-            raise InvalidInput(f"unknown genre {name!r} (choose from {known}, or French names)")
-        if gid not in ids:
-            ids.append(gid)
-    return ids
-
-
-def has_genre(dialect: str, genre_id: int) -> ColumnElement[bool]:
-    """SQL: the movie's `genre_ids` (JSON on SQLite, ARRAY on PostgreSQL) holds `genre_id`."""
-    if dialect == "postgresql":
-        return literal(genre_id) == func.any(Movie.genre_ids)
-    each = func.json_each(Movie.genre_ids).table_valued("value").alias("g")
-    return exists(select(literal(1)).select_from(each).where(each.c.value == genre_id))
-
-
-def parse_language_filter(language: str | None) -> str | None:
-    """An original-language filter: a two- or three-letter ISO 639 code (`fr`, `en`)."""
-    if language is None:
-        return None
-    code = language.strip().lower()
-    if not (2 <= len(code) <= 3 and code.isalpha() and code.isascii()):
-        raise InvalidInput(f"{language!r} is not a language code (use two letters: en, fr, ja)")
-    return code
-
 
 def not_marked_by(user_id: int) -> ColumnElement[bool]:
     """SQL: the user has no `user_movies` row (any status) for this movie."""

@@ -22,8 +22,8 @@ from mydw.domain.errors import Ambiguous, Conflict, InvalidInput, MydwError, Not
 from mydw.domain.types import MovieStatus, iso_utc, utcnow
 from mydw.services import catalog
 from mydw.services.context import AppContext
-from mydw.services.discover import (
-    GENRE_NAMES,
+from mydw.services.filters import (
+    BUILTIN_GENRES,
     genre_name,
     has_genre,
     parse_genres,
@@ -370,7 +370,7 @@ def _top_genres(by_id: Counter[int], by_name: Counter[str]) -> list[GenreCount]:
     merged: dict[tuple[int | None, str], int] = {}
     for genre_id, n in by_id.items():
         merged[(genre_id, genre_name(genre_id))] = n
-    name_to_id = {en: gid for gid, (en, _fr) in GENRE_NAMES.items()}
+    name_to_id = {en: gid for gid, (en, _fr) in BUILTIN_GENRES.items()}
     for name, n in by_name.items():
         gid = name_to_id.get(name)
         key = (gid, genre_name(gid) if gid is not None else name)
