@@ -22,11 +22,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import httpx
-
-from mydw.clients.http import HttpClient, Sleep
 from mydw.domain.errors import UpstreamError
+
+if TYPE_CHECKING:
+    # Imported where used: reading a local dataset (`mydw refresh --dataset-file`) needs
+    # neither httpx nor the HTTP helper (~150 ms of imports).
+    import httpx
+
+    from mydw.clients.http import Sleep
 
 SERVICE = "IMDb datasets"
 DEFAULT_BASE_URL = "https://datasets.imdbws.com"
@@ -104,16 +109,20 @@ class ImdbDatasetsClient:
         *,
         base_url: str = DEFAULT_BASE_URL,
         transport: httpx.BaseTransport | None = None,
-        sleep: Sleep = time.sleep,
+        sleep: Sleep | None = None,
         clock: Callable[[], float] = time.time,
         timeout: httpx.Timeout | float | None = None,
     ) -> None:
         self._clock = clock
+        import httpx
+
+        from mydw.clients.http import HttpClient
+
         self._http = HttpClient(
             SERVICE,
             base_url.rstrip("/") + "/",
             transport=transport,
-            sleep=sleep,
+            sleep=sleep or time.sleep,
             rate_per_second=None,
             timeout=timeout if timeout is not None else httpx.Timeout(30.0, connect=5.0),
             # The file is already gzip: never let a CDN add (and httpx strip) another layer.
@@ -186,6 +195,8 @@ class ImdbDatasetsClient:
         return DownloadResult(dest, True, "downloaded", size, new_etag, new_last_modified)
 
     def _stream_to(self, dest: Path, response: httpx.Response) -> int:
+        import httpx
+
         fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=dest.name + ".", suffix=".part")
         tmp = Path(tmp_name)
         try:
