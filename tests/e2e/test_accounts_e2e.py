@@ -271,3 +271,16 @@ def test_config_set_get_show_unset(mydw: Mydw, home: Path) -> None:
     assert bad.returncode == 1 and "unknown language" in bad.stderr
     unknown = mydw("config", "get", "colour")
     assert unknown.returncode == 1 and "unknown setting" in unknown.stderr
+
+
+def test_account_password(mydw: Mydw) -> None:
+    mydw.signup()
+    wrong = mydw("account", "password", "--password-stdin", input="nope nope\nnew password\n")
+    assert wrong.returncode == 3 and "current password is wrong" in wrong.stderr
+    short = mydw("account", "password", "--password-stdin", input="correct horse\nshort\n")
+    assert short.returncode == 1 and "at least 8" in short.stderr
+    mydw.ok("account", "password", "--password-stdin", input="correct horse\nnew password\n")
+    mydw.ok("logout")
+    old = mydw("login", "-e", "ada@example.com", "--password-stdin", input="correct horse\n")
+    assert old.returncode == 3
+    mydw.ok("login", "-e", "ada@example.com", "--password-stdin", input="new password\n")

@@ -119,3 +119,22 @@ def test_delete_account_cascades(ctx: Any) -> None:
         assert session.execute(sa.text("SELECT count(*) FROM movies")).scalar() == 1
     with pytest.raises(NotLoggedIn):
         accounts.current_user(ctx)
+
+
+def test_change_password_checks_the_current_one_and_ends_other_sessions(ctx: Any) -> None:
+    user = _signup(ctx)
+    with ctx.db.write() as session:  # a login on another machine
+        session.add(LoginSession(user_id=user.id, token_hash="0" * 64))
+    with pytest.raises(LoginRefused, match="current password is wrong"):
+        accounts.change_password(ctx, user.id, current="not it at all", new="a new password")
+    with pytest.raises(InvalidInput, match="at least 8"):
+        accounts.change_password(ctx, user.id, current="correct horse", new="short")
+    accounts.change_password(ctx, user.id, current="correct horse", new="a new password")
+    with ctx.db.read() as session:
+        hashes = session.scalars(sa.select(LoginSession.token_hash)).all()
+    assert "0" * 64 not in hashes and len(hashes) == 1  # this machine stays logged in
+    assert accounts.current_user(ctx).id == user.id
+    accounts.logout(ctx)
+    with pytest.raises(LoginRefused):
+        accounts.login(ctx, email="ada@example.com", password="correct horse")
+    accounts.login(ctx, email="ada@example.com", password="a new password")

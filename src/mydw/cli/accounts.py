@@ -168,6 +168,40 @@ def account_delete(
         output.success(f"Account {user.email} deleted.")
 
 
+@account_app.command("password")
+def account_password(
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin",
+            help="Read the current password, then the new one, from the first two lines of stdin.",
+        ),
+    ] = False,
+) -> None:
+    """Change your password; your other login sessions are ended."""
+    from mydw.services import accounts as svc
+
+    ctx = context()
+    user = svc.current_user(ctx)
+
+    def password_ok(value: str) -> str:
+        svc.check_password(value)
+        return value
+
+    if password_stdin:
+        current = _read_password_stdin()
+        new = password_ok(_read_password_stdin())
+    else:
+        current = _ask(
+            None, "Current password", lambda v: v, secret=True, option="--password-stdin"
+        )
+        new = _ask(
+            None, "New password", password_ok, secret=True, confirm=True, option="--password-stdin"
+        )
+    svc.change_password(ctx, user.id, current=current, new=new)
+    output.success(f"Password of {user.email} changed.")
+
+
 def register(app: typer.Typer) -> None:
     app.command()(signup)
     app.command()(login)

@@ -190,6 +190,30 @@ def optional_user(ctx: AppContext) -> UserInfo | None:
         return None if row is None else _info(row)
 
 
+def change_password(ctx: AppContext, user_id: int, *, current: str, new: str) -> None:
+    """Check the current password, store the new one, and end every other login session."""
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    check_password(new)
+    hasher = _hasher()
+    with ctx.db.write() as session:
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotLoggedIn("nobody is logged in", hint="run `mydw login`")
+        try:
+            hasher.verify(user.password_hash, current)
+        except (VerificationError, InvalidHashError):
+            raise LoginRefused("the current password is wrong") from None
+        user.password_hash = hasher.hash(new)
+        token = ctx.secrets.get(ctx.session_secret_name)
+        keep = _token_hash(token) if token else ""
+        session.execute(
+            delete(LoginSession).where(
+                LoginSession.user_id == user_id, LoginSession.token_hash != keep
+            )
+        )
+
+
 def delete_account(ctx: AppContext, user_id: int) -> None:
     """Delete the user; marks, chats and login sessions go with it (ON DELETE CASCADE)."""
     with ctx.db.write() as session:
