@@ -17,6 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes.imdb_datasets import FakeImdbDatasets
+from tests.fakes.omdb import FakeOmdb
+from tests.fakes.tmdb import FakeTmdb
+
 PG_ADMIN_URL = os.environ.get("MYDW_TEST_POSTGRES_URL", "")
 BACKEND = "postgresql" if PG_ADMIN_URL else "sqlite"
 
@@ -128,6 +132,27 @@ def ctx(home: Path, memory_keyring: InMemoryKeyring):  # type: ignore[no-untyped
     context = AppContext()
     yield context
     context.close()
+
+
+@pytest.fixture
+def tmdb() -> Iterator[FakeTmdb]:
+    """A fake TMDB on 127.0.0.1 (tests/fakes/tmdb.py), with its default catalogue."""
+    with FakeTmdb() as server:
+        yield server
+
+
+@pytest.fixture
+def omdb() -> Iterator[FakeOmdb]:
+    """A fake OMDb on 127.0.0.1 (tests/fakes/omdb.py)."""
+    with FakeOmdb() as server:
+        yield server
+
+
+@pytest.fixture
+def datasets() -> Iterator[FakeImdbDatasets]:
+    """A fake IMDb datasets server on 127.0.0.1 (tests/fakes/imdb_datasets.py)."""
+    with FakeImdbDatasets() as server:
+        yield server
 
 
 @dataclass

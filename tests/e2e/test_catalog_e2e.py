@@ -4,7 +4,6 @@ counting the requests they make."""
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +16,6 @@ from tests.fakes.tmdb import FAKE_TMDB_API_KEY, FakeTmdb
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def tmdb() -> Iterator[FakeTmdb]:
-    with FakeTmdb() as server:
-        yield server
-
-
-@pytest.fixture
-def omdb() -> Iterator[FakeOmdb]:
-    with FakeOmdb() as server:
-        yield server
 
 
 @pytest.fixture

@@ -34,11 +34,6 @@ BOB = "bob@example.com"
 PASSWORD = "correct horse"
 
 
-@pytest.fixture
-def tmdb() -> Iterator[FakeTmdb]:
-    with FakeTmdb() as fake:
-        yield fake
-
 
 @pytest.fixture
 def cli(mydw: Mydw, tmdb: FakeTmdb) -> Mydw:

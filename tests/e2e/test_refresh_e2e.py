@@ -42,16 +42,6 @@ def app(home: Path) -> Iterator[AppContext]:
     ctx.close()
 
 
-@pytest.fixture
-def datasets() -> Iterator[FakeImdbDatasets]:
-    with FakeImdbDatasets() as fake:
-        yield fake
-
-
-@pytest.fixture
-def omdb() -> Iterator[FakeOmdb]:
-    with FakeOmdb() as fake:
-        yield fake
 
 
 def seed(ctx: AppContext, *movies: dict[str, Any]) -> None:

@@ -29,18 +29,6 @@ from mydw.services.views import MovieView
 
 
 @pytest.fixture
-def tmdb() -> Iterator[FakeTmdb]:
-    with FakeTmdb() as server:
-        yield server
-
-
-@pytest.fixture
-def omdb() -> Iterator[FakeOmdb]:
-    with FakeOmdb() as server:
-        yield server
-
-
-@pytest.fixture
 def cat(  # the AppContext of a user with a TMDB key and an OMDb key
     home: Path, memory_keyring: Any, tmdb: FakeTmdb, omdb: FakeOmdb,
     monkeypatch: pytest.MonkeyPatch,
