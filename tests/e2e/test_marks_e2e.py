@@ -356,7 +356,7 @@ def test_an_ambiguous_title_at_a_terminal_offers_a_choice(cli: Mydw, app: AppCon
         assert ready, seen
         seen += os.read(primary, 4096)
     assert b"1. The Lighthouse Keeper (" in seen and b"2. The Lighthouse Keeper (" in seen
-    second = seen.split(b"2. ")[1].split(b"TMDB ")[1][:6].decode()
+    second = seen.split(b"2. ")[1].split(b"tmdb:")[1][:6].decode()
     os.write(primary, b"2\n")
     out, _ = child.communicate(timeout=60)
     os.close(primary)

@@ -535,16 +535,16 @@ def test_cli_chooser_prompts_with_a_numbered_list(
 ) -> None:
     import typer
 
-    from mydw.cli import catalog as cli_catalog
     from mydw.cli import output
+    from mydw.cli.prompts import movie_chooser
 
     monkeypatch.setattr(output, "interactive", lambda: False)
-    assert cli_catalog._chooser("en") is None  # no terminal: no prompt, Ambiguous instead
+    assert movie_chooser("en") is None  # no terminal: no prompt, Ambiguous instead
 
     answers = iter(["9", "x", "2"])
     monkeypatch.setattr(output, "interactive", lambda: True)
     monkeypatch.setattr(typer, "prompt", lambda *a, **k: next(answers))
-    choose = cli_catalog._chooser("fr")
+    choose = movie_chooser("fr")
     assert choose is not None
     movie = catalog.resolve_movie(cat, "The Lighthouse Keeper", choose=choose)
     assert movie.tmdb_id == 900001  # the second one listed
@@ -555,4 +555,4 @@ def test_cli_chooser_prompts_with_a_numbered_list(
 
     monkeypatch.setattr(typer, "prompt", lambda *a, **k: "")  # cancelled
     with pytest.raises(Ambiguous):
-        catalog.resolve_movie(cat, "The Lighthouse Keeper", choose=cli_catalog._chooser("en"))
+        catalog.resolve_movie(cat, "The Lighthouse Keeper", choose=movie_chooser("en"))

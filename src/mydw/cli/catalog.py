@@ -8,12 +8,13 @@ import typer
 
 from mydw.cli import output
 from mydw.cli.output import JsonOption
+from mydw.cli.prompts import movie_chooser
 from mydw.cli.state import context
 
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from mydw.services.catalog import Chooser, SearchResult
+    from mydw.services.catalog import SearchResult
     from mydw.services.views import MovieView
 
 TMDB_MOVIE_URL = "https://www.themoviedb.org/movie/{}"
@@ -126,7 +127,7 @@ def show(
     chosen_lang = parse_language(lang or ctx.settings.lang)
     user = accounts.optional_user(ctx)
     view = catalog.show(
-        ctx, movie, year=year, choose=_chooser(chosen_lang), user_id=user.id if user else None,
+        ctx, movie, year=year, choose=movie_chooser(chosen_lang), user_id=user.id if user else None,
         lang=chosen_lang,
     )
     if json_:
@@ -169,31 +170,6 @@ def _details_table(movie: MovieView, lang: str, *, with_status: bool) -> Table:
     row("IMDb", movie.imdb_url)
     row("TMDB", TMDB_MOVIE_URL.format(movie.tmdb_id))
     return grid
-
-
-def _chooser(lang: str) -> Chooser | None:
-    """A numbered prompt on stderr when a person is at the terminal; else None."""
-    if not output.interactive():
-        return None
-
-    def choose(movies: list[MovieView]) -> MovieView | None:
-        from rich.text import Text
-
-        err = output.err()
-        err.print(Text("Several movies match:"))
-        for number, movie in enumerate(movies, 1):
-            err.print(Text(f"  {number}. {movie.label(lang)} — tmdb:{movie.tmdb_id}"))
-        while True:
-            answer = typer.prompt(
-                "Which one? (number, empty to cancel)", default="", show_default=False, err=True
-            ).strip()
-            if not answer:
-                return None
-            if answer.isdigit() and 1 <= int(answer) <= len(movies):
-                return movies[int(answer) - 1]
-            output.notice(f"Type a number from 1 to {len(movies)}.")
-
-    return choose
 
 
 def register(app: typer.Typer) -> None:

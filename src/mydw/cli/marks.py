@@ -12,12 +12,13 @@ import typer
 
 from mydw.cli import output
 from mydw.cli.output import JsonOption
+from mydw.cli.prompts import movie_chooser
 from mydw.cli.state import context
 
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from mydw.services.marks import Chooser, Stats
+    from mydw.services.marks import Stats
     from mydw.services.views import MovieView
 
 MoviesArgument = Annotated[
@@ -52,29 +53,6 @@ def _lang(value: str | None) -> str:
     from mydw.domain.types import parse_language
 
     return parse_language(value) if value is not None else context().settings.lang
-
-
-def _chooser(lang: str) -> Chooser | None:
-    """A numbered prompt on stderr when a person is at the terminal, else None."""
-    if not output.interactive():
-        return None
-
-    def choose(candidates: list[MovieView]) -> MovieView | None:
-        from rich.text import Text
-
-        output.err().print(Text("Several movies match:"))
-        for number, movie in enumerate(candidates, 1):
-            output.err().print(Text(f"  {number}. {movie.label(lang)}  (TMDB {movie.tmdb_id})"))
-        while True:
-            answer = typer.prompt("Which one? (number, Enter to cancel)", default="",
-                                  show_default=False, err=True).strip()
-            if not answer:
-                return None
-            if answer.isdigit() and 1 <= int(answer) <= len(candidates):
-                return candidates[int(answer) - 1]
-            output.notice(f"Type a number from 1 to {len(candidates)}.")
-
-    return choose
 
 
 def _rating(value: float | None) -> str:
@@ -144,7 +122,7 @@ def mark(
     language = _lang(lang)
     ctx = context()
     user = accounts.current_user(ctx)
-    marked = svc.mark(ctx, user.id, movies, parsed, year=year, choose=_chooser(language),
+    marked = svc.mark(ctx, user.id, movies, parsed, year=year, choose=movie_chooser(language),
                       lang=language)
     if json_:
         output.emit_json([m.to_json(user_context=True) for m in marked])
@@ -169,7 +147,7 @@ def unmark(
     language = _lang(lang)
     ctx = context()
     user = accounts.current_user(ctx)
-    removed = svc.unmark(ctx, user.id, movies, year=year, choose=_chooser(language),
+    removed = svc.unmark(ctx, user.id, movies, year=year, choose=movie_chooser(language),
                          lang=language)
     if json_:
         output.emit_json([m.to_json(user_context=True) for m in removed])
