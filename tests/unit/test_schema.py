@@ -182,3 +182,9 @@ def test_ensure_ready_is_idempotent_and_cheap_at_head(ctx: Any) -> None:
     again = Database(ctx.db.url)
     assert migrate.ensure_head(again) is None
     again.dispose()
+
+
+def test_marks_are_indexed_by_movie_for_the_cascade(ctx: Any) -> None:
+    inspector = sa.inspect(_migrated(ctx))
+    indexed = {tuple(i["column_names"]) for i in inspector.get_indexes("user_movies")}
+    assert ("movie_id",) in indexed

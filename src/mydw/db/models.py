@@ -16,6 +16,7 @@ from sqlalchemy import (
     Enum,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -113,7 +114,12 @@ class UserMovie(Base):
     user: Mapped[User | None] = relationship(back_populates="movies")
     movie: Mapped[Movie | None] = relationship(back_populates="user_statuses")
 
-    __table_args__ = (UniqueConstraint("user_id", "movie_id", name="uq_user_movie"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "movie_id", name="uq_user_movie"),
+        # Added by migration 0004: the cascade from `movies` and joins by movie use it
+        # (uq_user_movie already serves lookups by user).
+        Index("ix_user_movies_movie_id", "movie_id"),
+    )
 
 
 class ChatSession(Base):
