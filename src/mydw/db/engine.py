@@ -127,9 +127,17 @@ class Database:
         try:
             return create_engine(self.url, pool_pre_ping=True)
         except ModuleNotFoundError as e:
+            if self.url.get_backend_name() == "postgresql":
+                raise ConfigError(
+                    "PostgreSQL support is not installed: "
+                    "pip install 'moviesyoudidntwatch[postgresql]'"
+                ) from e
             raise ConfigError(
-                "PostgreSQL support is not installed: pip install 'moviesyoudidntwatch[postgresql]'"
+                f"no driver for {self.url.drivername} databases is installed ({e}); mydw "
+                "supports SQLite and PostgreSQL"
             ) from e
+        except exc.NoSuchModuleError as e:
+            raise ConfigError(f"unknown database type in {describe(self.url)}") from e
 
     def ensure_ready(self) -> None:
         """Bring the schema to head on first use (cheap when already there)."""
