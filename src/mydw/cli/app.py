@@ -74,7 +74,9 @@ class _StderrHandler(logging.Handler):
 
 
 def _report(error: MydwError) -> None:
-    lines = [f"mydw: error: {error.message}"]
+    colour = sys.stderr.isatty() and not os.environ.get("NO_COLOR")
+    label = "\033[1;31merror:\033[0m" if colour else "error:"
+    lines = [f"mydw: {label} {error.message}"]
     if isinstance(error, Ambiguous):
         lines += [f"  {c}" for c in error.candidates]
     if error.hint:
