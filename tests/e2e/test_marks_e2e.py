@@ -209,6 +209,19 @@ def test_discover_never_shows_a_marked_movie(cli: Mydw, tmdb: FakeTmdb) -> None:
     assert no_key.json() == []  # no IMDb rating is cached yet: nothing passes 7.0/5000
 
 
+def test_discover_offline_asks_nothing_of_tmdb(cli: Mydw, tmdb: FakeTmdb) -> None:
+    cli.signup(ADA)
+    everything = ["--min-rating", "0", "--min-votes", "0", "--limit", "100"]
+    cached = {m["tmdb_id"] for m in cli.ok("discover", "--json", *everything).json()}
+    cli.ok("mark", "seen", "900005")
+    requests = len(tmdb.requests)
+    offline = cli.ok("discover", "--json", "--offline", *everything)
+    assert len(tmdb.requests) == requests  # not one request
+    assert "--offline" in offline.stderr and "local cache" in offline.stderr
+    found = {m["tmdb_id"] for m in offline.json()}
+    assert found and found <= cached and 900005 not in found
+
+
 def test_discover_filters_from_the_command_line(cli: Mydw, tmdb: FakeTmdb) -> None:
     cli.signup(ADA)
     found = cli.ok("discover", "--json", "--genre", "Drame", "--genre", "history",

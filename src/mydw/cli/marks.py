@@ -305,6 +305,9 @@ def discover(
     ] = "popularity",
     limit: Annotated[int, typer.Option("--limit", "-n", help="At most N movies (1-100).")] = 20,
     lang: LangOption = None,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Answer from the local cache only.")
+    ] = False,
     json_: JsonOption = False,
 ) -> None:
     """Great movies you didn't watch: never one you marked with any status.
@@ -322,7 +325,7 @@ def discover(
     result = svc.discover(
         ctx, user.id, genres=genre or [], min_rating=min_rating, max_rating=max_rating,
         min_votes=min_votes, year_from=year_from, year_to=year_to, language=language,
-        sort=sort.strip().lower(), limit=limit, lang=language_,
+        sort=sort.strip().lower(), limit=limit, lang=language_, offline=offline,
     )
     if result.notice:
         output.notice(result.notice)

@@ -114,15 +114,19 @@ def discover(ctx: AppContext, user_id: int, *, genres: Sequence[str] = (),
              min_rating: float | None = None, max_rating: float | None = None,
              min_votes: int | None = None, year_from: int | None = None,
              year_to: int | None = None, language: str | None = None,
-             sort: str = "popularity", limit: int = 20, lang: str = "en") -> DiscoverResult:
+             sort: str = "popularity", limit: int = 20, lang: str = "en",
+             offline: bool = False) -> DiscoverResult:
     """Great movies the user has not marked: TMDB's discover, else the local cache.
 
     Defaults: `ctx.settings.discover_min_rating` (7.0) and `discover_min_votes` (5000).
-    When TMDB has no key or cannot be reached, answers from the cache with a `notice`.
+    When TMDB has no key or cannot be reached, or `offline`, answers from the cache with a
+    `notice`.
     """
     c = _criteria(ctx, genres=genres, min_rating=min_rating, max_rating=max_rating,
                   min_votes=min_votes, year_from=year_from, year_to=year_to,
                   language=language, sort=sort, limit=limit, lang=lang)
+    if offline:
+        return _from_cache(ctx, user_id, c, "--offline")
     try:
         client = upstream.tmdb_client(ctx)
     except UpstreamError as error:
