@@ -542,6 +542,26 @@ def test_a_second_run_while_one_holds_the_lock_changes_nothing(
     assert svc.refresh(ctx, dataset_file=path).updated == 1  # released afterwards
 
 
+def test_on_postgresql_a_run_from_another_machine_holds_the_database_lock(
+    ctx: AppContext, tmp_path: Path
+) -> None:
+    if ctx.db.is_sqlite:
+        pytest.skip("the database lock is PostgreSQL's (one SQLite file has one machine)")
+    from sqlalchemy import create_engine, text
+
+    seed(ctx, {"tmdb_id": 1, "imdb_id": "tt0000001"})
+    path = write_dataset(tmp_path, [("tt0000001", 7.0, 70)])
+    other = create_engine(ctx.db.url)  # another machine: another cache folder, same database
+    with other.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": svc.PG_LOCK_KEY})
+        with pytest.raises(Busy, match="against this database"):
+            svc.refresh(ctx, dataset_file=path)
+        assert stored(ctx)[1].imdb_updated_on == LONG_AGO
+        conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": svc.PG_LOCK_KEY})
+    other.dispose()
+    assert svc.refresh(ctx, dataset_file=path).updated == 1
+
+
 @pytest.mark.parametrize(
     ("options", "message"),
     [

@@ -5,8 +5,9 @@ A movie is due when it has no rating yet, or when its `imdb_updated_on` is older
 `--limit`, OMDb's daily quota or a kill is continued by the next run.
 
 Safety:
-* one run at a time: a non-blocking file lock in the cache folder (`Busy` otherwise, and
-  nothing is touched);
+* one run at a time: a non-blocking file lock in the cache folder, and on PostgreSQL also
+  a session advisory lock, so machines sharing one database never overlap either (`Busy`
+  otherwise, and nothing is touched);
 * updates are committed in batches (one executemany UPDATE per batch), so a run killed
   mid-way keeps what it finished;
 * the dataset is read completely before the first write, so a corrupt file changes nothing.
@@ -22,7 +23,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Table, bindparam, or_, select, update
+from sqlalchemy import Table, bindparam, func, or_, select, update
 
 from mydw.config import paths
 from mydw.db.models import Movie
@@ -122,7 +123,7 @@ def refresh(
     """
     _check_options(source, older_than, limit, dataset_file)
     started = time.monotonic()
-    with _run_lock():
+    with _run_lock(ctx):
         movies, due = _due_movies(ctx, older_than=older_than, all_=all_, limit=limit)
         summary = RefreshSummary(source=source, due=due, remaining=due - len(movies))
         if movies:
@@ -149,8 +150,12 @@ def _check_options(
             raise InvalidInput(f"--dataset-file: {dataset_file} is not a readable file")
 
 
+# pg_advisory_lock key of `mydw refresh` ("mydwrf"), distinct from the migration lock's.
+PG_LOCK_KEY = 0x6D79_6477_7266
+
+
 @contextmanager
-def _run_lock() -> Iterator[None]:
+def _run_lock(ctx: AppContext) -> Iterator[None]:
     """Hold the refresh lock, or raise Busy at once (the other run keeps going)."""
     from filelock import FileLock, Timeout
 
@@ -164,9 +169,32 @@ def _run_lock() -> Iterator[None]:
             hint=f"the lock is {path}; it is released when that run ends",
         ) from None
     try:
-        yield
+        with _database_lock(ctx):
+            yield
     finally:
         lock.release()
+
+
+@contextmanager
+def _database_lock(ctx: AppContext) -> Iterator[None]:
+    """On PostgreSQL, a session advisory lock held for the whole run (other machines)."""
+    if ctx.db.is_sqlite:
+        yield  # one file, one machine: the file lock is enough
+        return
+    ctx.db.ensure_ready()
+    with ctx.db.engine.connect() as conn:
+        got = conn.execute(select(func.pg_try_advisory_lock(PG_LOCK_KEY))).scalar()
+        conn.commit()
+        if not got:
+            raise Busy(
+                "another `mydw refresh` is running against this database (maybe on another "
+                "machine); this one stopped without changing anything"
+            )
+        try:
+            yield
+        finally:
+            conn.execute(select(func.pg_advisory_unlock(PG_LOCK_KEY)))
+            conn.commit()
 
 
 def _due_movies(
