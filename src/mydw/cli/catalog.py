@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mydw.cli import output
-from mydw.cli.output import JsonOption
+from mydw.cli.output import JsonOption, LangOption, YearOption, chosen_lang
 from mydw.cli.prompts import movie_chooser
 from mydw.cli.state import context
 
@@ -19,14 +19,6 @@ if TYPE_CHECKING:
 
 TMDB_MOVIE_URL = "https://www.themoviedb.org/movie/{}"
 
-YearOption = Annotated[
-    int | None, typer.Option("--year", "-y", help="Release year (picks among remakes).")
-]
-LangOption = Annotated[
-    str | None,
-    typer.Option("--lang", help="Language of titles and overviews: en or fr (default: the "
-                 "lang setting)."),
-]
 
 
 def search(
@@ -52,9 +44,8 @@ def search(
 
     ctx = context()
     user = accounts.optional_user(ctx)
-    chosen_lang = lang or ctx.settings.lang
     result = catalog.search(
-        ctx, query, year=year, lang=chosen_lang, limit=limit, page=page, offline=offline,
+        ctx, query, year=year, lang=chosen_lang(lang), limit=limit, page=page, offline=offline,
         refresh=refresh, user_id=user.id if user else None,
     )
     if result.notice:
@@ -120,22 +111,21 @@ def show(
     The first time fetches it from TMDB (and OMDb); later times read the local cache.
     Example: mydw show "The Lighthouse Keeper" --year 2019
     """
-    from mydw.domain.types import parse_language
     from mydw.services import accounts, catalog
 
     ctx = context()
-    chosen_lang = parse_language(lang or ctx.settings.lang)
+    language = chosen_lang(lang)
     user = accounts.optional_user(ctx)
     view = catalog.show(
-        ctx, movie, year=year, choose=movie_chooser(chosen_lang), user_id=user.id if user else None,
-        lang=chosen_lang,
+        ctx, movie, year=year, choose=movie_chooser(language), user_id=user.id if user else None,
+        lang=language,
     )
     if json_:
         data = view.to_json(user_context=user is not None)
         data["imdb_url"] = view.imdb_url
         output.emit_json(data)
         return
-    output.out().print(_details_table(view, chosen_lang, with_status=user is not None))
+    output.out().print(_details_table(view, language, with_status=user is not None))
 
 
 def _details_table(movie: MovieView, lang: str, *, with_status: bool) -> Table:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mydw.cli import output
-from mydw.cli.output import JsonOption
+from mydw.cli.output import JsonOption, LangOption, YearOption, chosen_lang
 from mydw.cli.prompts import movie_chooser
 from mydw.cli.state import context
 
@@ -25,13 +25,6 @@ MoviesArgument = Annotated[
     list[str],
     typer.Argument(help="TMDB id (603), IMDb id (tt0133093) or title (quote it).",
                    show_default=False),
-]
-YearOption = Annotated[
-    int | None, typer.Option("--year", "-y", help="Release year, to pick among remakes.")
-]
-LangOption = Annotated[
-    str | None,
-    typer.Option("--lang", help="Language of titles: en or fr (default: the lang setting)."),
 ]
 GenreOption = Annotated[
     list[str] | None,
@@ -47,12 +40,6 @@ STATUS_TITLES = {"seen": "Seen", "later": "Watch later", "not_interested": "Not 
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _lang(value: str | None) -> str:
-    from mydw.domain.types import parse_language
-
-    return parse_language(value) if value is not None else context().settings.lang
 
 
 def _rating(value: float | None) -> str:
@@ -119,7 +106,7 @@ def mark(
     from mydw.services import marks as svc
 
     parsed = MovieStatus.parse(status)
-    language = _lang(lang)
+    language = chosen_lang(lang)
     ctx = context()
     user = accounts.current_user(ctx)
     marked = svc.mark(ctx, user.id, movies, parsed, year=year, choose=movie_chooser(language),
@@ -144,7 +131,7 @@ def unmark(
     from mydw.services import accounts
     from mydw.services import marks as svc
 
-    language = _lang(lang)
+    language = chosen_lang(lang)
     ctx = context()
     user = accounts.current_user(ctx)
     removed = svc.unmark(ctx, user.id, movies, year=year, choose=movie_chooser(language),
@@ -191,7 +178,7 @@ def list_(
     if json_ and csv_:
         raise typer.BadParameter("--json and --csv are mutually exclusive", param_hint="--csv")
     statuses = [MovieStatus.parse(s) for s in status or []]
-    language_ = _lang(lang)
+    language_ = chosen_lang(lang)
     ctx = context()
     user = accounts.current_user(ctx)
     movies = svc.list_movies(
@@ -319,7 +306,7 @@ def discover(
     from mydw.services import accounts
     from mydw.services import discover as svc
 
-    language_ = _lang(lang)
+    language_ = chosen_lang(lang)
     ctx = context()
     user = accounts.current_user(ctx)
     result = svc.discover(

@@ -22,6 +22,23 @@ if TYPE_CHECKING:
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print one JSON document on stdout (for scripts).")
 ]
+YearOption = Annotated[
+    int | None, typer.Option("--year", "-y", help="Release year (picks among remakes).")
+]
+LangOption = Annotated[
+    str | None,
+    typer.Option(
+        "--lang", help="Language of titles and overviews: en or fr (default: the lang setting)."
+    ),
+]
+
+
+def chosen_lang(value: str | None) -> str:
+    """`--lang` when given (validated), else the `lang` setting."""
+    from mydw.cli.state import context
+    from mydw.domain.types import parse_language
+
+    return parse_language(value) if value is not None else context().settings.lang
 
 
 def emit_json(data: Any) -> None:
