@@ -19,6 +19,7 @@ import pytest
 
 from tests.fakes.imdb_datasets import FakeImdbDatasets
 from tests.fakes.omdb import FakeOmdb
+from tests.fakes.server import Router
 from tests.fakes.tmdb import FakeTmdb
 
 PG_ADMIN_URL = os.environ.get("MYDW_TEST_POSTGRES_URL", "")
@@ -135,23 +136,33 @@ def ctx(home: Path, memory_keyring: InMemoryKeyring):  # type: ignore[no-untyped
 
 
 @pytest.fixture
-def tmdb() -> Iterator[FakeTmdb]:
-    """A fake TMDB on 127.0.0.1 (tests/fakes/tmdb.py), with its default catalogue."""
+def router() -> Router:
+    """Routes in-process requests to the test's fakes (each fake fixture joins it)."""
+    return Router()
+
+
+@pytest.fixture
+def tmdb(router: Router) -> Iterator[FakeTmdb]:
+    """A fake TMDB on 127.0.0.1 (tests/fakes/tmdb.py), with its default catalogue; also
+    answers in-process through `router` (the `cli` fixture)."""
     with FakeTmdb() as server:
+        router.add(server)
         yield server
 
 
 @pytest.fixture
-def omdb() -> Iterator[FakeOmdb]:
+def omdb(router: Router) -> Iterator[FakeOmdb]:
     """A fake OMDb on 127.0.0.1 (tests/fakes/omdb.py)."""
     with FakeOmdb() as server:
+        router.add(server)
         yield server
 
 
 @pytest.fixture
-def datasets() -> Iterator[FakeImdbDatasets]:
+def datasets(router: Router) -> Iterator[FakeImdbDatasets]:
     """A fake IMDb datasets server on 127.0.0.1 (tests/fakes/imdb_datasets.py)."""
     with FakeImdbDatasets() as server:
+        router.add(server)
         yield server
 
 
@@ -224,3 +235,59 @@ def mydw(home: Path) -> Mydw:
     env["NO_COLOR"] = "1"
     env.pop("MYDW_TEST_POSTGRES_URL", None)
     return Mydw(env=env)
+
+
+@dataclass
+class Cli:
+    """Runs `mydw` in-process through `mydw.cli.app.run` (~10 ms a command instead of
+    ~0.5 s), with the same stdout, stderr and exit code a user would see.
+
+    Each call gets a fresh AppContext (settings and database read anew, as a new process
+    would) whose upstream requests go to the test's fakes through `router`; secrets live
+    in the in-memory keyring. Same interface as `Mydw`.
+    """
+
+    router: Router
+    env: dict[str, str] = field(default_factory=dict)
+
+    def __call__(
+        self, *args: str, input: str | None = None, env: dict[str, str] | None = None,
+    ) -> Result:
+        import contextlib
+        import io
+
+        from mydw.cli.app import run
+        from mydw.services.context import AppContext
+
+        stdout, stderr = io.StringIO(), io.StringIO()
+        saved_env = {k: os.environ.get(k) for k in (env or {})}
+        saved_stdin = sys.stdin
+        os.environ.update(env or {})
+        sys.stdin = io.StringIO(input or "")
+        try:
+            with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+                code = run(list(args), context=AppContext(transport=self.router.transport()))
+        finally:
+            sys.stdin = saved_stdin
+            for key, value in saved_env.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+        return Result(code, stdout.getvalue(), stderr.getvalue())
+
+    def ok(self, *args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+        result = self(*args, input=input, env=env)
+        assert result.returncode == 0, (args, result.returncode, result.stderr)
+        assert "Traceback" not in result.stderr
+        return result
+
+    def signup(self, email: str = "ada@example.com", password: str = "correct horse") -> Result:
+        return self.ok("signup", "--email", email, "--first-name", "Ada", "--last-name",
+                       "Lovelace", "--password-stdin", input=password + "\n")
+
+
+@pytest.fixture
+def cli(home: Path, memory_keyring: InMemoryKeyring, router: Router) -> Cli:
+    """`mydw` run in-process (see `Cli`): the default way to test a command."""
+    return Cli(router=router)

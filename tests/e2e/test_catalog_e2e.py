@@ -89,7 +89,7 @@ def test_repeated_search_makes_no_request(cli: Mydw, tmdb: FakeTmdb) -> None:
     assert [m["tmdb_id"] for m in movies] == [900002, 900001]
     assert movies[0]["title_en"] == "The Lighthouse Keeper"
     assert movies[0]["genres"] == ["Drama", "Thriller"]
-    assert "status" not in movies[0]  # nobody is logged in
+    assert movies[0]["status"] is None  # nobody is logged in: same keys, null
     requests = tmdb.count()
     assert tmdb.count("/3/search/movie") == 1
 
@@ -255,7 +255,7 @@ def test_imdb_id_lookup(cli: Mydw, tmdb: FakeTmdb) -> None:
 def test_bad_input_exits_1(cli: Mydw, tmdb: FakeTmdb) -> None:
     failed(cli("show", " "), 1)
     failed(cli("search", "x", "--lang", "de"), 1)
-    failed(cli("search", "x", "--limit", "0"), 1)
+    failed(cli("search", "x", "--limit", "0"), 2)  # outside the option's range: usage
     assert tmdb.count() == 0
 
 

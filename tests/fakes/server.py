@@ -22,8 +22,11 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import parse_qs, urlsplit
+
+if TYPE_CHECKING:
+    import httpx
 
 
 @dataclass(frozen=True)
@@ -214,22 +217,14 @@ class FakeServer:
     def handle(self, request: RecordedRequest) -> Reply:
         return Reply(404, b"not found", {"Content-Type": "text/plain"})
 
-    def _dispatch(self, h: BaseHTTPRequestHandler) -> None:
-        split = urlsplit(h.path)
-        length = int(h.headers.get("Content-Length") or 0)
-        body = h.rfile.read(length) if length else b""
-        request = RecordedRequest(
-            method=h.command,
-            path=split.path,
-            query=parse_qs(split.query, keep_blank_values=True),
-            headers={k.lower(): v for k, v in h.headers.items()},
-            body=body,
-        )
+    def respond(self, request: RecordedRequest) -> tuple[int, dict[str, str], bytes, float]:
+        """Log `request`, apply the next fault, and return (status, headers, payload, delay).
+
+        Shared by the HTTP server and the in-process transport, so both answer alike.
+        """
         with self._lock:
             self._log.append(request)
         fault = self._take_fault(request.path)
-        if fault is not None and fault.delay:
-            time.sleep(fault.delay)
         if fault is not None and fault.status is not None:
             reply = Reply(
                 fault.status,
@@ -248,16 +243,91 @@ class FakeServer:
         payload = reply.body
         if fault is not None and fault.truncate:
             payload = payload[: len(payload) // 2]
-        if reply.status in (204, 304) or h.command == "HEAD":
+        if reply.status in (204, 304) or request.method == "HEAD":
             payload = b""
+        headers = {k: v for k, v in reply.headers.items() if k.lower() != "content-length"}
+        headers["Content-Length"] = str(len(payload))
+        return reply.status, headers, payload, fault.delay if fault is not None else 0.0
+
+    def _dispatch(self, h: BaseHTTPRequestHandler) -> None:
+        split = urlsplit(h.path)
+        length = int(h.headers.get("Content-Length") or 0)
+        body = h.rfile.read(length) if length else b""
+        request = RecordedRequest(
+            method=h.command,
+            path=split.path,
+            query=parse_qs(split.query, keep_blank_values=True),
+            headers={k.lower(): v for k, v in h.headers.items()},
+            body=body,
+        )
+        status, headers, payload, delay = self.respond(request)
+        if delay:
+            time.sleep(delay)
         try:
-            h.send_response(reply.status)
-            for name, value in reply.headers.items():
-                if name.lower() != "content-length":
-                    h.send_header(name, value)
-            h.send_header("Content-Length", str(len(payload)))
+            h.send_response(status)
+            for name, value in headers.items():
+                h.send_header(name, value)
             h.end_headers()
             if payload:
                 h.wfile.write(payload)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (timeout test): fine
+
+    # -- in-process ------------------------------------------------------------------
+    def answer(self, request: httpx.Request) -> httpx.Response:
+        """Answer an httpx request in-process, exactly as the HTTP server would.
+
+        A `delay` fault longer than the request's read timeout raises httpx.ReadTimeout at
+        once (what the client would see, without the wait); a shorter one sleeps.
+        """
+        import httpx
+
+        split = urlsplit(str(request.url))
+        recorded = RecordedRequest(
+            method=request.method,
+            path=split.path,
+            query=parse_qs(split.query, keep_blank_values=True),
+            headers={k.lower(): v for k, v in request.headers.items()},
+            body=request.read(),
+        )
+        status, headers, payload, delay = self.respond(recorded)
+        if delay:
+            timeout = (request.extensions.get("timeout") or {}).get("read")
+            if timeout is not None and delay >= timeout:
+                raise httpx.ReadTimeout("fake: no answer in time", request=request)
+            time.sleep(delay)
+        return httpx.Response(status, headers=headers, content=payload, request=request)
+
+    def transport(self) -> httpx.MockTransport:
+        """An httpx transport that answers in-process (no socket)."""
+        import httpx
+
+        return httpx.MockTransport(self.answer)
+
+
+class Router:
+    """One in-process transport for every fake: requests go to the fake whose address they
+    name (each fake keeps its own port, so its `url` works for settings as it is)."""
+
+    def __init__(self, *fakes: FakeServer) -> None:
+        self._fakes: dict[str, FakeServer] = {}
+        for fake in fakes:
+            self.add(fake)
+
+    def add(self, fake: FakeServer) -> FakeServer:
+        self._fakes[f"127.0.0.1:{fake.port}"] = fake
+        return fake
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        import httpx
+
+        fake = self._fakes.get(request.url.netloc.decode())
+        if fake is None:
+            raise httpx.ConnectError(f"fake: nothing listens at {request.url.netloc!r}",
+                                     request=request)
+        return fake.answer(request)
+
+    def transport(self) -> httpx.MockTransport:
+        import httpx
+
+        return httpx.MockTransport(self.handle)

@@ -149,17 +149,20 @@ def test_limit_and_page_span_tmdb_pages_and_reuse_them(cat: AppContext, tmdb: Fa
     ("kwargs", "message"),
     [
         ({"query": "  "}, "empty"),
-        ({"query": "x", "limit": 0}, "--limit"),
-        ({"query": "x", "limit": 101}, "--limit"),
-        ({"query": "x", "page": 0}, "--page"),
+        ({"query": "x", "limit": 0}, "limit"),
+        ({"query": "x", "limit": 101}, "limit"),
+        ({"query": "x", "page": 0}, "page"),
         ({"query": "x", "year": 12}, "year"),
         ({"query": "x", "lang": "de"}, "language"),
     ],
 )
 def test_bad_search_input(cat: AppContext, tmdb: FakeTmdb, kwargs: dict[str, Any],
                           message: str) -> None:
-    with pytest.raises(InvalidInput, match=message):
+    from mydw.domain.errors import MydwError
+
+    with pytest.raises(MydwError, match=message) as caught:
         catalog.search(cat, **kwargs)
+    assert not caught.value.message.startswith("--")  # services name parameters, not flags
     assert tmdb.count() == 0
 
 
@@ -338,10 +341,12 @@ def test_ambiguous_title_lists_candidates_or_asks(cat: AppContext, tmdb: FakeTmd
     with pytest.raises(Ambiguous) as caught:
         catalog.resolve_movie(cat, "the lighthouse keeper")
     assert caught.value.exit_code == 4
-    assert caught.value.candidates == [
-        "The Lighthouse Keeper (2019) — tmdb:900002",
-        "The Lighthouse Keeper (1998) — tmdb:900001",
+    assert [(c.label(), c.tmdb_id) for c in caught.value.candidates] == [
+        ("The Lighthouse Keeper (2019)", 900002),
+        ("The Lighthouse Keeper (1998)", 900001),
     ]
+    assert caught.value.code == "ambiguous"
+    assert caught.value.to_json()["candidates"][0]["tmdb_id"] == 900002
     offered: list[list[MovieView]] = []
 
     def pick_the_old_one(movies: list[MovieView]) -> MovieView | None:

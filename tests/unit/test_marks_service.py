@@ -62,7 +62,8 @@ def _fake_resolver(ctx: AppContext) -> Callable[..., MovieView]:
     def resolve(_ctx: Any, ref: str, *, year: int | None = None,
                 choose: Any = None, lang: str | None = None) -> MovieView:
         if ref == "ambiguous":
-            raise Ambiguous("'ambiguous' matches several movies", ["A (1990)", "A (2010)"])
+            raise Ambiguous("'ambiguous' matches several movies",
+                            candidates=[_fake_view(1, "A", 1990), _fake_view(2, "A", 2010)])
         with ctx.db.read() as session:
             movie = session.scalar(sa.select(Movie).where(Movie.tmdb_id == int(ref)))
             if movie is None:
@@ -145,11 +146,21 @@ def test_one_unknown_movie_marks_none_and_says_which(setup: Any) -> None:
     assert _rows(ctx) == []
 
 
+def _fake_view(tmdb_id: int, title: str, year: int) -> MovieView:
+    return MovieView(id=-tmdb_id, tmdb_id=tmdb_id, imdb_id=None, title_en=title, title_fr=None,
+                     overview_en=None, overview_fr=None, poster_url=None, trailer_en=None,
+                     trailer_fr=None, imdb_rating=None, vote_count=None, genres=[],
+                     genre_ids=[], release_year=year, original_language=None, cached_on=None,
+                     imdb_updated_on=None)
+
+
 def test_ambiguous_reference_marks_none_and_lists_candidates(setup: Any) -> None:
     ctx, uid = setup
     with pytest.raises(Ambiguous) as error:
         marks.mark(ctx, uid, ["603", "ambiguous", "999999"], MovieStatus.SEEN)
-    assert error.value.candidates == ["A (1990)", "A (2010)"]
+    assert [c.label() for c in error.value.candidates] == ["A (1990)", "A (2010)"]
+    assert [f.movie for f in error.value.failures] == ["ambiguous", "999999"]
+    assert [f.code for f in error.value.failures] == ["ambiguous", "not_found"]
     assert "'ambiguous' matches several movies" in error.value.message
     assert "id 999999" in error.value.message
     assert _rows(ctx) == []

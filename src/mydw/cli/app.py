@@ -9,7 +9,9 @@ import contextlib
 import logging
 import os
 import sys
-from typing import Annotated
+import traceback
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated, Any
 
 if "TYPER_USE_RICH" not in os.environ and not sys.stdout.isatty():
     # Rich help panels cost ~90 ms of imports; people at a terminal get them, scripts don't.
@@ -19,12 +21,20 @@ import typer
 
 from mydw import __version__
 from mydw.cli import accounts, catalog, config, db, marks, refresh
+from mydw.cli.state import RunState
 from mydw.domain.errors import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
-    Ambiguous,
+    EXIT_OK,
+    EXIT_USAGE,
+    Interrupted,
+    InvalidInput,
     MydwError,
+    UsageError,
 )
+
+if TYPE_CHECKING:
+    from mydw.services.context import AppContext
 
 app = typer.Typer(
     name="mydw",
@@ -73,48 +83,157 @@ class _StderrHandler(logging.Handler):
             sys.stderr.write(f"mydw: {record.getMessage()}\n")
 
 
-def _report(error: MydwError) -> None:
+def _configure_logging(debug: bool) -> None:
+    logger = logging.getLogger("mydw")
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        logger.addHandler(_StderrHandler())
+    logger.setLevel(logging.DEBUG if debug else logging.WARNING)
+    logger.propagate = False
+
+
+def _command_for(args: Sequence[str]) -> Any:
+    """The Click command that `args` name (the deepest sub-command), for flag names."""
+    from typer.main import get_command
+
+    command: Any = get_command(app)
+    for arg in args:
+        sub = getattr(command, "commands", {}).get(arg)
+        if sub is None:
+            if arg.startswith("-"):
+                continue
+            break
+        command = sub
+    return command
+
+
+def _flag(args: Sequence[str], parameter: str | None) -> str | None:
+    """The option of the running command that stands for a service `parameter`."""
+    if not parameter:
+        return None
+    for param in getattr(_command_for(args), "params", []):
+        if param.name == parameter:
+            longs = [o for o in param.opts if o.startswith("--")]
+            return (longs or param.opts or [parameter])[0] if param.opts else None
+    return None
+
+
+def _with_flag(error: MydwError, args: Sequence[str]) -> MydwError:
+    """Services start a message about a parameter with its name (`limit must be...`): at
+    the command line that name becomes the flag (`--limit must be...`)."""
+    flag = _flag(args, error.parameter)
+    if flag and error.parameter and error.message.startswith(error.parameter):
+        error.message = flag + error.message[len(error.parameter):]
+    return error
+
+
+def _report(error: MydwError, state: RunState) -> None:
+    if state.json:
+        import json
+
+        sys.stderr.write(json.dumps({"error": error.to_json()}, ensure_ascii=False) + "\n")
+        return
     colour = sys.stderr.isatty() and not os.environ.get("NO_COLOR")
     label = "\033[1;31merror:\033[0m" if colour else "error:"
     lines = [f"mydw: {label} {error.message}"]
-    if isinstance(error, Ambiguous):
-        lines += [f"  {c}" for c in error.candidates]
+    lines += [f"  {c.label()} — tmdb:{c.tmdb_id}" for c in error.candidates]
     if error.hint:
         lines.append(f"hint: {error.hint}")
     sys.stderr.write("\n".join(lines) + "\n")
 
 
-def main() -> None:
-    argv = sys.argv[1:]
+def _usage(exc: Any, args: Sequence[str]) -> MydwError:
+    """Click's usage error (bad option, value outside a type, choice or range) as ours."""
+    ctx = getattr(exc, "ctx", None)
+    path = ctx.command_path if ctx is not None else "mydw"
+    return UsageError(exc.format_message(), hint=f"see `{path} --help`")
+
+
+def _rich_help_only_at_a_terminal() -> None:
+    """Typer decides on Rich help once, when it is imported (TYPER_USE_RICH, set above for
+    a process); a run in a process that imported Typer earlier decides the same way."""
+    import typer.core
+
+    at_terminal = sys.stdout is not None and sys.stdout.isatty()
+    typer.core.HAS_RICH = at_terminal and os.environ.get("TYPER_USE_RICH", "1") != "0"
+
+
+def _quiet_stdout() -> None:
+    # The reader went away (`mydw list | head`): point stdout at /dev/null so the final
+    # flush at exit does not complain either.
+    with contextlib.suppress(Exception):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def run(argv: Sequence[str], context: AppContext | None = None) -> int:
+    """Run one `mydw` command line and return its exit code: the one error boundary.
+
+    `context` (an AppContext, e.g. with fake upstream transports) is used instead of one
+    built from the environment; tests see exactly the stdout, stderr and exit code a user
+    would.
+    """
+    from typer import Abort, Exit
+    from typer._click import ClickException  # Typer bundles Click: never `import click`
+
+    from mydw.cli import output
+
+    argv = list(argv)
     debug = "--debug" in argv or os.environ.get("MYDW_DEBUG", "") not in ("", "0")
     # --debug is accepted anywhere on the line, not only before the command.
     args = [a for a in argv if a != "--debug"]
-    logger = logging.getLogger("mydw")
-    logger.addHandler(_StderrHandler())
-    logger.setLevel(logging.DEBUG if debug else logging.WARNING)
-    logger.propagate = False
+    state = RunState(given=context, json="--json" in args, debug=debug)
+    _configure_logging(debug)
+    _rich_help_only_at_a_terminal()
+    output.reset()
+    error: MydwError | None = None
     try:
-        app(args=args, prog_name="mydw")
-    except MydwError as error:
+        try:
+            result = app(args=args, prog_name="mydw", standalone_mode=False, obj=state)
+        finally:
+            state.close()
+        if result == EXIT_INTERRUPTED:  # Typer turns Ctrl-C inside a command into Exit(130)
+            error = Interrupted("interrupted")
+        else:
+            return result if isinstance(result, int) else EXIT_OK
+    except MydwError as exc:
         if debug:
-            import traceback
-
             traceback.print_exc()
-        _report(error)
-        sys.exit(error.exit_code)
+        error = _with_flag(exc, args)
+    except ClickException as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # `mydw`, `mydw config`: the help
+            exc.show()
+            return EXIT_USAGE
+        error = _usage(exc, args)
+        error.code = "usage" if exc.exit_code == EXIT_USAGE else "invalid_input"
+    except Abort as exc:
+        # Ctrl-C or Ctrl-D at a prompt (Click's prompt raises Abort from either).
+        if isinstance(exc.__context__, EOFError):
+            error = InvalidInput("no answer: the input ended at a prompt")
+        else:
+            error = Interrupted("interrupted")
+    except Exit as exc:
+        return exc.exit_code
     except KeyboardInterrupt:
-        sys.stderr.write("mydw: interrupted\n")
-        sys.exit(EXIT_INTERRUPTED)
+        error = Interrupted("interrupted")
     except BrokenPipeError:
-        # The reader went away (`mydw list | head`): not an error worth a message.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(EXIT_FAILED)
-    except Exception as error:  # the last line of defence: no traceback for users
+        _quiet_stdout()
+        return EXIT_FAILED
+    except SystemExit as exc:  # Typer exits on a broken pipe (EPIPE) by itself
+        if exc.code == EXIT_FAILED:
+            _quiet_stdout()
+        return exc.code if isinstance(exc.code, int) else EXIT_FAILED
+    except Exception as exc:  # the last line of defence: no traceback for users
         if debug:
-            raise
-        sys.stderr.write(
-            f"mydw: internal error: {type(error).__name__}: {error}\n"
-            "hint: run again with --debug for details, and report it\n"
+            traceback.print_exc()
+        error = MydwError(
+            f"internal error: {type(exc).__name__}: {exc}",
+            hint="run again with --debug for details, and report it",
+            code="internal",
         )
-        sys.exit(EXIT_FAILED)
+    with contextlib.suppress(BrokenPipeError):  # stderr went away too: the code still tells
+        _report(error, state)
+    return error.exit_code
+
+
+def main() -> None:
+    sys.exit(run(sys.argv[1:]))

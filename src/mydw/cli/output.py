@@ -69,6 +69,12 @@ def emit_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     sys.stdout.flush()
 
 
+def reset() -> None:
+    """Forget the consoles of a previous run (run() is called many times in one process)."""
+    out.cache_clear()
+    err.cache_clear()
+
+
 def _no_color() -> bool:
     return bool(os.environ.get("NO_COLOR"))
 

@@ -1,16 +1,57 @@
-"""The per-process AppContext the commands share (built on first use)."""
+"""The state of one command run, carried in Typer's `ctx.obj` (never a process-wide cache).
+
+`run()` creates a `RunState`; commands reach the `AppContext` through `context()`, which a
+test can hand in ready-made (with fake upstream transports).
+"""
 
 from __future__ import annotations
 
-from functools import cache
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from mydw.services.context import AppContext
 
 
-@cache
-def context() -> AppContext:
-    from mydw.services.context import AppContext
+@dataclass
+class RunState:
+    """What one run of `mydw` shares between the boundary and the command."""
 
-    return AppContext()
+    given: AppContext | None = None
+    json: bool = False
+    debug: bool = False
+    _built: AppContext | None = field(default=None, repr=False)
+
+    def app_context(self) -> AppContext:
+        if self.given is not None:
+            return self.given
+        if self._built is None:
+            from mydw.services.context import AppContext
+
+            self._built = AppContext()
+        return self._built
+
+    def close(self) -> None:
+        """Close what this run built (a context handed in belongs to its owner)."""
+        if self._built is not None:
+            self._built.close()
+            self._built = None
+
+
+def current() -> RunState:
+    """The RunState of the command being run."""
+    from typer._click.globals import get_current_context
+
+    ctx = get_current_context(silent=True)
+    state = ctx.find_root().obj if ctx is not None else None
+    if not isinstance(state, RunState):
+        # Called outside run() (a helper used directly): a state of its own.
+        state = RunState()
+        if ctx is not None:
+            ctx.find_root().obj = state
+    return state
+
+
+def context() -> AppContext:
+    """The AppContext of the command being run."""
+    return current().app_context()

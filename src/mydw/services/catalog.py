@@ -34,6 +34,7 @@ from mydw.domain.errors import (
     NotFound,
     UpstreamAuthError,
     UpstreamError,
+    UsageError,
 )
 from mydw.domain.types import fold, parse_duration, parse_language, utcnow
 from mydw.services import upstream
@@ -551,8 +552,8 @@ def _pick(
     where = f" from {year}" if year else ""
     raise Ambiguous(
         f"{title!r}{where} matches {len(candidates)} movies",
-        [f"{v.label(lang)} — tmdb:{v.tmdb_id}" for v in candidates],
-        hint=f"use one of these TMDB ids (e.g. tmdb:{candidates[0].tmdb_id}), or add --year",
+        candidates=candidates,
+        hint=f"use one of these TMDB ids (e.g. tmdb:{candidates[0].tmdb_id}), or add a year",
     )
 
 
@@ -615,17 +616,17 @@ def _search_page(
 
 def check_year(year: int | None) -> None:
     if year is not None and not 1870 <= year <= 2100:
-        raise InvalidInput(f"{year} is not a plausible release year")
+        raise UsageError(f"year {year} is not a plausible release year", parameter="year")
 
 
 def _check_search(query: str, limit: int, page: int, year: int | None) -> str:
     text = " ".join((query or "").split())
     if not text:
-        raise InvalidInput("the search query is empty")
+        raise InvalidInput("the search query is empty", parameter="query")
     if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidInput(f"--limit must be between 1 and {MAX_LIMIT}")
+        raise UsageError(f"limit must be between 1 and {MAX_LIMIT}", parameter="limit")
     if page < 1:
-        raise InvalidInput("--page must be 1 or more")
+        raise UsageError("page must be 1 or more", parameter="page")
     check_year(year)
     return text
 

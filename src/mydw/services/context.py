@@ -1,28 +1,54 @@
-"""What a service call needs: settings, the database and the secret store, built lazily."""
+"""What a service call needs: settings, the database, the secret store and the upstream
+transport, each built lazily on first use.
+
+One `AppContext` serves one command run (`mydw.cli.app.run` builds it, or a test hands one
+in). `transport` is handed to every upstream client (TMDB, OMDb, IMDb datasets, the chat
+model), so tests can answer them with `httpx.MockTransport`.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from mydw.config import settings as settings_mod
 from mydw.credentials.store import SecretStore, get_secret
-from mydw.db.engine import Database, describe, resolve_url
+
+if TYPE_CHECKING:
+    import httpx
+
+    from mydw.db.engine import Database
 
 
-@dataclass
 class AppContext:
-    settings: settings_mod.Settings = field(default_factory=settings_mod.load)
-    secrets: SecretStore = field(default_factory=SecretStore)
+    def __init__(
+        self,
+        *,
+        settings: settings_mod.Settings | None = None,
+        secrets: SecretStore | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        if settings is not None:
+            self.__dict__["settings"] = settings
+        self.secrets = secrets if secrets is not None else SecretStore()
+        self.transport = transport
+
+    @cached_property
+    def settings(self) -> settings_mod.Settings:
+        return settings_mod.load()
 
     @cached_property
     def db(self) -> Database:
+        from mydw.db.engine import Database, resolve_url
+
         return Database(resolve_url(self.settings.database_url))
 
     @property
     def session_secret_name(self) -> str:
         """Keyring entry of this database's login session (one login per database)."""
+        from mydw.db.engine import describe
+
         digest = hashlib.sha256(describe(self.db.url).encode()).hexdigest()[:16]
         return f"login-session:{digest}"
 

@@ -18,7 +18,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mydw.db.models import Movie, UserMovie
-from mydw.domain.errors import Ambiguous, Conflict, InvalidInput, MydwError, NotFound
+from mydw.domain.errors import (
+    Ambiguous,
+    Conflict,
+    Failure,
+    InvalidInput,
+    MydwError,
+    NotFound,
+)
 from mydw.domain.types import MovieStatus, iso_utc, utcnow
 from mydw.services import catalog
 from mydw.services.context import AppContext
@@ -73,9 +80,11 @@ def _unresolved(failures: list[tuple[str, NotFound | Ambiguous]], verb: str,
     message = f"{prefix}{details} (nothing was {verb}ed)"
     candidates = [c for _, e in failures if isinstance(e, Ambiguous) for c in e.candidates]
     hint = next((e.hint for _, e in failures if e.hint), None)
+    listed = [Failure(ref, e.code, e.message) for ref, e in failures]
     if candidates:
-        return Ambiguous(message, candidates, hint=hint or "add --year, or use a TMDB or IMDb id")
-    return NotFound(message, hint=hint)
+        return Ambiguous(message, candidates=candidates, failures=listed,
+                         hint=hint or "add a year, or use a TMDB or IMDb id")
+    return NotFound(message, hint=hint, failures=listed)
 
 
 # --------------------------------------------------------------------------- mark / unmark

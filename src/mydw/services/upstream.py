@@ -44,7 +44,10 @@ def tmdb_client(ctx: AppContext) -> TmdbClient:
         raise UpstreamAuthError("no TMDB API key is configured", service="TMDB", hint=TMDB_HINT)
     from mydw.clients.tmdb import TmdbClient
 
-    return TmdbClient(credential, base_url=ctx.settings.tmdb_base_url, timeout=http_timeout())
+    return TmdbClient(
+        credential, base_url=ctx.settings.tmdb_base_url, timeout=http_timeout(),
+        transport=ctx.transport,
+    )
 
 
 def omdb_client(ctx: AppContext) -> OmdbClient | None:
@@ -54,11 +57,15 @@ def omdb_client(ctx: AppContext) -> OmdbClient | None:
         return None
     from mydw.clients.omdb import OmdbClient
 
-    return OmdbClient(key, base_url=ctx.settings.omdb_base_url, timeout=http_timeout())
+    return OmdbClient(
+        key, base_url=ctx.settings.omdb_base_url, timeout=http_timeout(), transport=ctx.transport
+    )
 
 
 def imdb_datasets_client(ctx: AppContext) -> ImdbDatasetsClient:
     from mydw.clients.imdb_datasets import ImdbDatasetsClient
 
     timeout = http_timeout()
-    return ImdbDatasetsClient(base_url=ctx.settings.imdb_datasets_url, timeout=timeout)
+    return ImdbDatasetsClient(
+        base_url=ctx.settings.imdb_datasets_url, timeout=timeout, transport=ctx.transport
+    )

@@ -59,7 +59,10 @@ class MovieView:
         year = f" ({self.release_year})" if self.release_year else ""
         return f"{self.title(lang)}{year}"
 
-    def to_json(self, *, user_context: bool = False) -> dict[str, Any]:
+    def to_json(self, *, user_context: bool = True) -> dict[str, Any]:
+        """The movie object of every command's JSON: always the same keys (`status` and
+        `updated_at` are null without a user). `user_context` is kept for old callers and
+        no longer changes the keys."""
         data: dict[str, Any] = {
             "tmdb_id": self.tmdb_id,
             "imdb_id": self.imdb_id,
@@ -78,10 +81,9 @@ class MovieView:
             "original_language": self.original_language,
             "cached_on": iso_utc(self.cached_on),
             "imdb_updated_on": iso_utc(self.imdb_updated_on),
+            "status": self.status,
+            "updated_at": iso_utc(self.updated_at),
         }
-        if user_context:
-            data["status"] = self.status
-            data["updated_at"] = iso_utc(self.updated_at)
         return data
 
 
