@@ -104,10 +104,37 @@ class FakeMovie:
     runtime: int = 100
     tagline_en: str = ""
     tagline_fr: str = ""
+    keyword_ids: tuple[int, ...] = ()  # ids of KEYWORDS
 
     @property
     def year(self) -> int | None:
         return int(self.release_date[:4]) if self.release_date else None
+
+
+# Invented keyword ids and names (TMDB keywords are lowercase English words).
+KEYWORDS: dict[int, str] = {
+    970001: "lighthouse", 970002: "letter", 970003: "island", 970004: "remake",
+    970005: "summer", 970006: "vineyard", 970007: "time travel", 970008: "time",
+    970009: "secret", 970010: "fishing village", 970011: "office", 970012: "rivalry",
+    970013: "map", 970014: "valley", 970015: "cold", 970016: "heist",
+    970017: "haunted house", 970018: "haunted", 970019: "robot", 970020: "garden",
+    970021: "orchestra", 970022: "power outage", 970023: "storm", 970024: "canyon",
+}  # fmt: skip
+
+_MOVIE_KEYWORDS: dict[int, tuple[int, ...]] = {
+    900001: (970001, 970002, 970003, 970023),
+    900002: (970001, 970002, 970004),
+    900003: (970005, 970006),
+    900004: (970007, 970008, 970020),
+    900005: (970009, 970010, 970023),
+    900006: (970011, 970012),
+    900007: (970013, 970014),
+    900008: (970015, 970008),
+    900009: (970016, 970024, 970023),
+    900010: (970017, 970018),
+    900011: (970019, 970020),
+    900012: (970021, 970022),
+}
 
 
 def _v(key: str, lang: str | None, kind: str = "Trailer", official: bool = True,
@@ -118,7 +145,12 @@ def _v(key: str, lang: str | None, kind: str = "Trailer", official: bool = True,
 
 
 def default_catalogue() -> list[FakeMovie]:
-    """~12 invented movies. Two share a title (remake); accents; one without French text."""
+    """~12 invented movies. Two share a title (remake); accents; one without French text.
+    Each has a few keywords (`KEYWORDS`)."""
+    return [replace(m, keyword_ids=_MOVIE_KEYWORDS.get(m.tmdb_id, ())) for m in _catalogue()]
+
+
+def _catalogue() -> list[FakeMovie]:
     return [
         FakeMovie(
             900001, "The Lighthouse Keeper", "en", "1998-03-13",
@@ -490,6 +522,8 @@ class FakeTmdb(FakeServer):
             return self._search(request)
         if path == "/3/discover/movie":
             return self._discover(request)
+        if path == "/3/search/keyword":
+            return self._search_keyword(request)
         if path == "/3/genre/movie/list":
             names = GENRES_FR if _lang(language or "en") == "fr" else GENRES_EN
             return Reply.json({"genres": [{"id": i, "name": n} for i, n in names.items()]})
@@ -509,13 +543,15 @@ class FakeTmdb(FakeServer):
                     "tv_season_results": [],
                 }
             )
-        m = re.fullmatch(r"/3/movie/(\d+)(/external_ids)?", path)
+        m = re.fullmatch(r"/3/movie/(\d+)(/external_ids|/recommendations)?", path)
         if m:
             movie = self.movie(int(m.group(1)))
             if movie is None:
                 return Reply.json(NOT_FOUND_BODY, 404)
-            if m.group(2):
+            if m.group(2) == "/external_ids":
                 return Reply.json({"id": movie.tmdb_id, **self._external_ids(movie)})
+            if m.group(2) == "/recommendations":
+                return self._recommendations(movie, request)
             return Reply.json(self.details_json(movie, request))
         return Reply.json(NOT_FOUND_BODY, 404)
 
@@ -538,6 +574,45 @@ class FakeTmdb(FakeServer):
             hits.append(movie)
         hits.sort(key=lambda mv: (-mv.popularity, mv.tmdb_id))
         return Reply.json(self._paginated(hits, page, request.param("language")))
+
+    def recommended(self, movie: FakeMovie) -> list[FakeMovie]:
+        """What the fake recommends after `movie`: every other movie sharing a genre or a
+        keyword, most shared first, then the most popular."""
+
+        def shared(other: FakeMovie) -> int:
+            return len(set(other.genre_ids) & set(movie.genre_ids)) + len(
+                set(other.keyword_ids) & set(movie.keyword_ids)
+            )
+
+        found = [mv for mv in self.movies if mv.tmdb_id != movie.tmdb_id and shared(mv)]
+        found.sort(key=lambda mv: (-shared(mv), -mv.popularity, mv.tmdb_id))
+        return found
+
+    def _recommendations(self, movie: FakeMovie, request: RecordedRequest) -> Reply:
+        page = self._page(request)
+        if page is None:
+            return Reply.json(INVALID_PAGE_BODY, 400)
+        body = self._paginated(self.recommended(movie), page, request.param("language"))
+        for item in body["results"]:
+            item["media_type"] = "movie"  # as TMDB's recommendations carry it
+        return Reply.json(body)
+
+    def _search_keyword(self, request: RecordedRequest) -> Reply:
+        query = (request.param("query") or "").strip()
+        if not query:
+            return Reply.json({"errors": ["query must be provided"]}, 422)
+        page = self._page(request)
+        if page is None:
+            return Reply.json(INVALID_PAGE_BODY, 400)
+        needle = normalize(query)
+        hits = sorted((kid, name) for kid, name in KEYWORDS.items() if needle in normalize(name))
+        start = (page - 1) * PAGE_SIZE
+        return Reply.json({
+            "page": page,
+            "results": [{"id": kid, "name": name} for kid, name in hits[start:start + PAGE_SIZE]],
+            "total_pages": math.ceil(len(hits) / PAGE_SIZE),
+            "total_results": len(hits),
+        })
 
     def _discover(self, request: RecordedRequest) -> Reply:
         page = self._page(request)
@@ -564,6 +639,14 @@ class FakeTmdb(FakeServer):
         date_lte = request.param("primary_release_date.lte")
         if date_lte:
             movies = [mv for mv in movies if mv.release_date and mv.release_date <= date_lte]
+        keywords = request.param("with_keywords")
+        if keywords:
+            if "|" in keywords:
+                any_kw = {int(k) for k in keywords.split("|") if k}
+                movies = [mv for mv in movies if any_kw & set(mv.keyword_ids)]
+            else:
+                all_kw = {int(k) for k in keywords.split(",") if k}
+                movies = [mv for mv in movies if all_kw <= set(mv.keyword_ids)]
         orig = request.param("with_original_language")
         if orig:
             movies = [mv for mv in movies if mv.original_language == orig]
@@ -588,6 +671,7 @@ __all__ = [
     "FAKE_TMDB_TOKEN",
     "GENRES_EN",
     "GENRES_FR",
+    "KEYWORDS",
     "FakeMovie",
     "FakeTmdb",
     "FakeVideo",

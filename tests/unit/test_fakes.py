@@ -25,13 +25,14 @@ from tests.fakes.tmdb import (
 
 from mydw.clients.imdb_datasets import ImdbDatasetsClient, iter_ratings
 from mydw.clients.omdb import OmdbClient, OmdbRating
-from mydw.clients.tmdb import TmdbClient, pick_trailer
+from mydw.clients.tmdb import TmdbClient
 from mydw.domain.errors import (
     RateLimited,
     UpstreamAuthError,
     UpstreamError,
     UpstreamNotFound,
 )
+from mydw.services.catalog.trailers import pick_trailer
 
 
 def no_sleep(seconds: float) -> None:
@@ -230,6 +231,42 @@ def test_genres_find_discover(tmdb: TmdbClient) -> None:
     popular = tmdb.discover()
     pops = [m.popularity for m in popular.results]
     assert pops == sorted(pops, reverse=True) and len(pops) == 12
+
+
+def test_recommendations_share_genres_or_keywords(tmdb: TmdbClient) -> None:
+    answer = tmdb.recommendations(900001, language="en-US")
+    ids = [m.tmdb_id for m in answer.results]
+    assert 900001 not in ids
+    assert ids[0] == 900002  # the remake: same genre, three shared keywords
+    assert answer.total_results == len(ids)
+    with pytest.raises(UpstreamNotFound):
+        tmdb.recommendations(1, language="en-US")
+
+
+def test_recommendations_raw_items_carry_media_type(tmdb_server: FakeTmdb) -> None:
+    with httpx.Client(base_url=tmdb_server.api_url) as http:
+        body = http.get("/movie/900004/recommendations",
+                        params={"api_key": FAKE_TMDB_API_KEY, "language": "fr-FR"}).json()
+    assert set(body) == {"page", "results", "total_pages", "total_results"}
+    assert body["results"] and all(r["media_type"] == "movie" for r in body["results"])
+
+
+def test_keyword_search_and_discover_with_keywords(tmdb: TmdbClient) -> None:
+    haunted = tmdb.search_keywords("HAUNTED")
+    assert {k.name for k in haunted} == {"haunted", "haunted house"}
+    assert tmdb.search_keywords("no such keyword at all") == []
+    either = tmdb.discover(with_keywords=[k.id for k in haunted])
+    assert [m.tmdb_id for m in either.results] == [900010]
+    lighthouse = [k.id for k in tmdb.search_keywords("lighthouse")]
+    both = tmdb.discover(with_keywords=lighthouse)
+    assert {m.tmdb_id for m in both.results} == {900001, 900002}
+
+
+def test_keyword_search_without_query_is_422(tmdb_server: FakeTmdb) -> None:
+    with httpx.Client(base_url=tmdb_server.api_url) as http:
+        answer = http.get("/search/keyword", params={"api_key": FAKE_TMDB_API_KEY})
+    assert answer.status_code == 422
+    assert answer.json() == {"errors": ["query must be provided"]}
 
 
 def test_faults_through_the_client(tmdb_server: FakeTmdb) -> None:

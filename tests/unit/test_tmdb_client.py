@@ -14,11 +14,11 @@ from mydw.clients.tmdb import (
     TmdbClient,
     TmdbVideo,
     credential_kind,
-    pick_trailer,
     poster_url,
     video_languages,
 )
 from mydw.domain.errors import RateLimited, UpstreamAuthError, UpstreamError, UpstreamNotFound
+from mydw.services.catalog.trailers import pick_trailer
 
 KEY = "0123456789abcdef0123456789abcdef"
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ0ZXN0In0.c2lnbmF0dXJl"
@@ -278,7 +278,9 @@ def test_401_is_an_auth_error_with_hint(client_for: Any) -> None:
     assert str(info.value) == (
         "TMDB refused the API key (401: Invalid API key: You must be granted a valid key.)"
     )
-    assert info.value.hint == "Set one with `mydw config set tmdb-api-key` or MYDW_TMDB_API_KEY."
+    assert info.value.hint == (
+        "set one with `mydw config set tmdb-api-key` or the MYDW_TMDB_API_KEY variable"
+    )
     assert len(rec.requests) == 1 and rec.waits == []
 
 
@@ -460,3 +462,50 @@ def test_video_languages_and_poster_url() -> None:
     assert video_languages("fr-FR") == "fr,en,null"
     assert poster_url("/abc.jpg") == "https://image.tmdb.org/t/p/w500/abc.jpg"
     assert poster_url(None) is None and poster_url("") is None
+
+
+# -- recommendations, keywords, discover with_keywords ---------------------------------
+
+
+def test_recommendations_request_and_shape(client_for: Callable[..., Any]) -> None:
+    recommended = {**MOVIE, "media_type": "movie", "vote_count": 0, "vote_average": 0}
+    client, rec = client_for(page([recommended], total_pages=2, total_results=40))
+    answer = client.recommendations(550, language="fr-FR", page=2)
+    request = rec.requests[0]
+    assert request.url.path == "/3/movie/550/recommendations"
+    assert request.url.params["language"] == "fr-FR"
+    assert request.url.params["page"] == "2"
+    assert [m.tmdb_id for m in answer.results] == [4242]
+    assert answer.results[0].vote_count == 0
+    assert (answer.total_pages, answer.total_results) == (2, 40)
+
+
+def test_recommendations_of_an_unknown_movie_is_not_found(client_for: Callable[..., Any]) -> None:
+    body = {"status_code": 34, "status_message": "not found", "success": False}
+    client, _rec = client_for(httpx.Response(404, json=body))
+    with pytest.raises(UpstreamNotFound, match="TMDB has no movie with id 999"):
+        client.recommendations(999, language="en-US")
+
+
+def test_search_keywords_returns_id_name_pairs(client_for: Callable[..., Any]) -> None:
+    results = [{"id": 10224, "name": "haunted house"}, {"id": 3358, "name": "haunted"}]
+    client, rec = client_for(page(results))
+    found = client.search_keywords("haunted")
+    assert rec.requests[0].url.path == "/3/search/keyword"
+    assert rec.requests[0].url.params["query"] == "haunted"
+    assert found == [(10224, "haunted house"), (3358, "haunted")]
+    assert found[0].id == 10224 and found[0].name == "haunted house"
+
+
+def test_search_keywords_rejects_a_malformed_keyword(client_for: Callable[..., Any]) -> None:
+    client, _rec = client_for(page([{"id": "x", "name": "heist"}]))
+    with pytest.raises(UpstreamError, match="unexpected response"):
+        client.search_keywords("heist")
+
+
+def test_discover_sends_keywords_joined_with_pipes(client_for: Callable[..., Any]) -> None:
+    client, rec = client_for(page([]))
+    client.discover(with_keywords=[9715, 10224])
+    assert rec.requests[0].url.params["with_keywords"] == "9715|10224"
+    client.discover()
+    assert "with_keywords" not in rec.requests[1].url.params

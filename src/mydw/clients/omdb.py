@@ -16,11 +16,12 @@ from typing import Any
 import httpx
 
 from mydw.clients.http import HttpClient, JsonObject, Sleep
+from mydw.domain.constants import OMDB_HINT
 from mydw.domain.errors import RateLimited, UpstreamAuthError, UpstreamError
 
 SERVICE = "OMDb"
 DEFAULT_BASE_URL = "https://www.omdbapi.com/"
-AUTH_HINT = "Set one with `mydw config set omdb-api-key` or MYDW_OMDB_API_KEY."
+AUTH_HINT = OMDB_HINT
 LIMIT_HINT = "OMDb's free key allows 1,000 requests a day; try again tomorrow."
 
 # "No data" answers: cacheable misses, not failures.

@@ -27,6 +27,7 @@ from sqlalchemy import Table, bindparam, func, or_, select, update
 
 from mydw.config import paths
 from mydw.db.models import Movie
+from mydw.domain.constants import OMDB_HINT
 from mydw.domain.errors import (
     Busy,
     InvalidInput,
@@ -448,7 +449,7 @@ def _refresh_from_omdb(
         if fallback:
             return movies
         raise UpstreamAuthError(
-            "no OMDb API key is configured", service="OMDb", hint=upstream.OMDB_HINT
+            "no OMDb API key is configured", service="OMDb", hint=OMDB_HINT
         )
     answered = failures = 0
     with client:

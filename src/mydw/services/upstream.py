@@ -6,6 +6,7 @@ import math
 import os
 from typing import TYPE_CHECKING
 
+from mydw.domain.constants import TMDB_HINT
 from mydw.domain.errors import UpstreamAuthError
 from mydw.services.context import AppContext
 
@@ -14,8 +15,7 @@ if TYPE_CHECKING:
     from mydw.clients.omdb import OmdbClient
     from mydw.clients.tmdb import TmdbClient
 
-TMDB_HINT = "set one with `mydw config set tmdb-api-key` or the MYDW_TMDB_API_KEY variable"
-OMDB_HINT = "set one with `mydw config set omdb-api-key` or the MYDW_OMDB_API_KEY variable"
+
 TIMEOUT_ENV = "MYDW_HTTP_TIMEOUT"
 
 

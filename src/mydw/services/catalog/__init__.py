@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mydw.db.models import Movie, MovieCatalog, SearchCache, TmdbGenre, UserMovie
+from mydw.domain.constants import OMDB_HINT
 from mydw.domain.errors import (
     Ambiguous,
     InvalidInput,
@@ -344,7 +345,8 @@ def _store_summaries(
 
 
 def _apply_details(movie: Movie, catalog: MovieCatalog, d: _Details) -> None:
-    from mydw.clients.tmdb import pick_trailer, poster_url
+    from mydw.clients.tmdb import poster_url
+    from mydw.services.catalog.trailers import pick_trailer
 
     en, fr = d.en, d.fr
     now = utcnow()
@@ -430,7 +432,7 @@ def fill_imdb_rating(ctx: AppContext, tmdb_id: int) -> MovieView:
         client = up.omdb
         if client is None:
             raise UpstreamAuthError(
-                "no OMDb API key is configured", service="OMDb", hint=upstream.OMDB_HINT
+                "no OMDb API key is configured", service="OMDb", hint=OMDB_HINT
             )
         if not cached.view.imdb_id:
             return cached.view

@@ -1,0 +1,250 @@
+"""TMDB payload validation: JSON bodies → the dataclasses of `models`.
+
+A response missing a required field, or with a field of the wrong type, raises
+``UpstreamError("TMDB sent an unexpected response (...)")``: nothing half-parsed escapes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from mydw.clients.tmdb.models import (
+    TmdbKeyword,
+    TmdbMovieDetails,
+    TmdbMovieSummary,
+    TmdbPage,
+    TmdbTranslation,
+    TmdbVideo,
+)
+from mydw.domain.errors import UpstreamError
+
+SERVICE = "TMDB"
+JsonObject = dict[str, Any]
+T = TypeVar("T")
+
+_YEAR = re.compile(r"(\d{4})(?:-\d{2}-\d{2})?")
+
+
+
+
+class _Unexpected(Exception):
+    """Internal: a field was missing or of the wrong type."""
+
+
+def _unexpected(what: str) -> UpstreamError:
+    return UpstreamError(f"TMDB sent an unexpected response ({what})", service=SERVICE)
+
+
+def _req(d: Mapping[str, Any], key: str) -> Any:
+    if key not in d or d[key] is None:
+        raise _Unexpected(f"missing '{key}'")
+    return d[key]
+
+
+def _int(d: Mapping[str, Any], key: str, default: int | None = None) -> int:
+    value = d.get(key)
+    if value is None:
+        if default is not None:
+            return default
+        raise _Unexpected(f"missing '{key}'")
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Unexpected(f"'{key}' is not an integer")
+    return value
+
+
+def _float(d: Mapping[str, Any], key: str, default: float = 0.0) -> float:
+    value = d.get(key)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _Unexpected(f"'{key}' is not a number")
+    return float(value)
+
+
+def _str(d: Mapping[str, Any], key: str) -> str:
+    value = _req(d, key)
+    if not isinstance(value, str):
+        raise _Unexpected(f"'{key}' is not a string")
+    return value
+
+
+def _opt_str(d: Mapping[str, Any], key: str) -> str | None:
+    """Optional string; "" → None."""
+    value = d.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _Unexpected(f"'{key}' is not a string")
+    return value or None
+
+
+def _bool(d: Mapping[str, Any], key: str, default: bool = False) -> bool:
+    value = d.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise _Unexpected(f"'{key}' is not a boolean")
+    return value
+
+
+def _obj(value: Any, what: str) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        raise _Unexpected(f"{what} is not an object")
+    return value
+
+
+def _list(d: Mapping[str, Any], key: str, *, required: bool = True) -> list[Any]:
+    value = d.get(key)
+    if value is None:
+        if required:
+            raise _Unexpected(f"missing '{key}'")
+        return []
+    if not isinstance(value, list):
+        raise _Unexpected(f"'{key}' is not a list")
+    return value
+
+
+def _year(release_date: str | None) -> int | None:
+    if not release_date:
+        return None
+    match = _YEAR.fullmatch(release_date.strip())
+    return int(match.group(1)) if match else None
+
+
+def parse_summary(raw: Any) -> TmdbMovieSummary:
+    d = _obj(raw, "a movie")
+    title = _str(d, "title")
+    release_date = _opt_str(d, "release_date")
+    genre_ids = _list(d, "genre_ids", required=False)
+    if not all(isinstance(g, int) and not isinstance(g, bool) for g in genre_ids):
+        raise _Unexpected("'genre_ids' holds a non-integer")
+    return TmdbMovieSummary(
+        tmdb_id=_int(d, "id"),
+        title=title,
+        original_title=_opt_str(d, "original_title") or title,
+        original_language=_opt_str(d, "original_language"),
+        overview=_opt_str(d, "overview"),
+        release_date=release_date,
+        release_year=_year(release_date),
+        genre_ids=list(genre_ids),
+        poster_path=_opt_str(d, "poster_path"),
+        vote_average=_float(d, "vote_average"),
+        vote_count=_int(d, "vote_count", default=0),
+        popularity=_float(d, "popularity"),
+    )
+
+
+def parse_page(body: JsonObject) -> TmdbPage:
+    return TmdbPage(
+        results=[parse_summary(r) for r in _list(body, "results")],
+        page=_int(body, "page"),
+        total_pages=_int(body, "total_pages"),
+        total_results=_int(body, "total_results"),
+    )
+
+
+def _parse_video(raw: Any) -> TmdbVideo:
+    d = _obj(raw, "a video")
+    return TmdbVideo(
+        key=_str(d, "key"),
+        site=_str(d, "site"),
+        type=_str(d, "type"),
+        official=_bool(d, "official"),
+        published_at=_opt_str(d, "published_at"),
+        iso_639_1=_opt_str(d, "iso_639_1"),
+        name=_opt_str(d, "name"),
+    )
+
+
+def _parse_translation(raw: Any) -> TmdbTranslation:
+    d = _obj(raw, "a translation")
+    data = _obj(d.get("data") or {}, "translation data")
+    return TmdbTranslation(
+        iso_639_1=_str(d, "iso_639_1"),
+        iso_3166_1=_str(d, "iso_3166_1"),
+        title=_opt_str(data, "title"),
+        overview=_opt_str(data, "overview"),
+    )
+
+
+def _appended(body: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    """An ``append_to_response`` object (with or without its own "id"); {} when absent."""
+    value = body.get(key)
+    if value is None:
+        return {}
+    return _obj(value, f"'{key}'")
+
+
+def parse_details(body: JsonObject) -> TmdbMovieDetails:
+    genres: list[tuple[int, str]] = []
+    for raw in _list(body, "genres", required=False):
+        g = _obj(raw, "a genre")
+        genres.append((_int(g, "id"), _str(g, "name")))
+    videos_obj = _appended(body, "videos")
+    videos = [_parse_video(v) for v in _list(videos_obj, "results", required=False)]
+    translations_obj = _appended(body, "translations")
+    translations = [
+        _parse_translation(t) for t in _list(translations_obj, "translations", required=False)
+    ]
+    external = _appended(body, "external_ids")
+    imdb_id = _opt_str(body, "imdb_id") or _opt_str(external, "imdb_id")
+    title = _str(body, "title")
+    release_date = _opt_str(body, "release_date")
+    runtime = body.get("runtime")
+    if runtime is not None and (isinstance(runtime, bool) or not isinstance(runtime, int)):
+        raise _Unexpected("'runtime' is not an integer")
+    return TmdbMovieDetails(
+        tmdb_id=_int(body, "id"),
+        imdb_id=imdb_id,
+        title=title,
+        original_title=_opt_str(body, "original_title") or title,
+        overview=_opt_str(body, "overview"),
+        poster_path=_opt_str(body, "poster_path"),
+        release_date=release_date,
+        release_year=_year(release_date),
+        original_language=_opt_str(body, "original_language"),
+        genres=genres,
+        videos=videos,
+        translations=translations,
+        vote_average=_float(body, "vote_average"),
+        vote_count=_int(body, "vote_count", default=0),
+        popularity=_float(body, "popularity"),
+        runtime=runtime or None,
+        tagline=_opt_str(body, "tagline"),
+    )
+
+
+def parse_summaries(body: JsonObject, key: str) -> list[TmdbMovieSummary]:
+    """The movie list under `key` (`/find`'s ``movie_results``)."""
+    return [parse_summary(r) for r in _list(body, key)]
+
+
+def parse_genres(body: JsonObject) -> dict[int, str]:
+    out: dict[int, str] = {}
+    for raw in _list(body, "genres"):
+        g = _obj(raw, "a genre")
+        out[_int(g, "id")] = _str(g, "name")
+    return out
+
+
+def parse_external_imdb_id(body: JsonObject) -> str | None:
+    return _opt_str(body, "imdb_id")
+
+
+def parse_keywords(body: JsonObject) -> list[TmdbKeyword]:
+    """`/search/keyword`: ``{"page", "results": [{"id", "name"}], ...}``."""
+    out: list[TmdbKeyword] = []
+    for raw in _list(body, "results"):
+        k = _obj(raw, "a keyword")
+        out.append(TmdbKeyword(_int(k, "id"), _str(k, "name")))
+    return out
+
+
+def validated(parse: Callable[[JsonObject], T], body: JsonObject) -> T:
+    """`parse(body)`, a malformed body raised as one `UpstreamError`."""
+    try:
+        return parse(body)
+    except _Unexpected as exc:
+        raise _unexpected(str(exc)) from None
