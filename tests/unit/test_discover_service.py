@@ -18,7 +18,7 @@ from tests.fakes.omdb import FAKE_OMDB_API_KEY, FakeOmdb
 from tests.fakes.tmdb import FAKE_TMDB_API_KEY, FakeMovie, FakeTmdb
 
 from mydw.db.models import Movie, User, UserMovie
-from mydw.domain.errors import InvalidInput
+from mydw.domain.errors import UsageError
 from mydw.services import discover as svc
 from mydw.services import filters, marks
 from mydw.services.context import AppContext
@@ -223,8 +223,7 @@ def test_unreachable_tmdb_answers_from_the_cache(world: World, omdb: FakeOmdb) -
     _go_offline(world)
     result = svc.discover(world.ctx, world.user_id)
     assert result.source == "cache"
-    assert result.notice is not None and "TMDB could not be reached" in result.notice
-    assert "local cache" in result.notice
+    assert result.notice == "TMDB unavailable (no connection); answered from the local cache"
     # IMDb numbers only (no proxy in the cache); most IMDb votes first; never a marked one.
     assert _ids(result) == [900007, 900001, 900005]
     assert _ids(svc.discover(world.ctx, world.user_id, sort="rating")) == [900005, 900001,
@@ -247,7 +246,9 @@ def test_no_tmdb_key_answers_from_the_cache_and_says_why(world: World) -> None:
     world.monkeypatch.delenv("MYDW_TMDB_API_KEY")
     result = svc.discover(world.fresh(), world.user_id)
     assert result.source == "cache"
-    assert result.notice is not None and "no TMDB API key" in result.notice
+    assert result.notice == (
+        "TMDB unavailable (no API key configured); answered from the local cache"
+    )
     assert _ids(result) == [1]
     assert world.tmdb.count() == 0
     everything = svc.discover(world.ctx, world.user_id, min_rating=0, min_votes=0)
@@ -263,7 +264,7 @@ def test_tmdb_failing_after_the_first_page_keeps_what_was_found(world: World) ->
     world.tmdb.fail_next(10, status=503, path_prefix="/3/discover")  # then TMDB is down
     result = svc.discover(world.ctx, world.user_id, min_rating=0, min_votes=0, limit=25)
     assert result.source == "tmdb"
-    assert result.notice is not None and "TMDB stopped answering after page 1" in result.notice
+    assert result.notice == "TMDB unavailable (server error 503) after page 1"
     assert len(result.movies) == 20
 
 
@@ -271,24 +272,30 @@ def test_tmdb_failing_after_the_first_page_keeps_what_was_found(world: World) ->
 
 
 @pytest.mark.parametrize(
-    ("options", "message"),
+    ("options", "parameter", "message"),
     [
-        ({"min_rating": 8, "max_rating": 7}, "above --max-rating"),
-        ({"min_rating": -1}, "between 0 and 10"),
-        ({"max_rating": 10.5}, "between 0 and 10"),
-        ({"min_votes": -5}, "must not be negative"),
-        ({"genres": ["Bollywood"]}, "unknown genre"),
-        ({"sort": "title"}, "unknown sort"),
-        ({"limit": 0}, "between 1 and 100"),
-        ({"limit": 101}, "between 1 and 100"),
-        ({"year_from": 2020, "year_to": 2010}, "after --year-to"),
-        ({"language": "french"}, "not a language code"),
-        ({"lang": "de"}, "unknown language"),
+        ({"min_rating": 8, "max_rating": 7}, "min_rating", "min_rating 8 is above max_rating 7"),
+        ({"min_rating": -1}, "min_rating", "min_rating -1 is not between 0 and 10"),
+        ({"max_rating": 10.5}, "max_rating", "max_rating 10.5 is not between 0 and 10"),
+        ({"min_rating": float("nan")}, "min_rating", "min_rating nan is not between 0 and 10"),
+        ({"min_votes": -5}, "min_votes", "min_votes must not be negative"),
+        ({"genres": ["Bollywood"]}, "genres", "genres: unknown genre 'Bollywood'"),
+        ({"sort": "title"}, "sort", "sort: unknown sort 'title'"),
+        ({"limit": 0}, "limit", "limit must be between 1 and 100"),
+        ({"limit": 101}, "limit", "limit must be between 1 and 100"),
+        ({"year_from": 2020, "year_to": 2010}, "year_from", "year_from 2020 is after year_to 2010"),
+        ({"year_from": 1200}, "year_from", "year_from 1200 is not a plausible release year"),
+        ({"language": "french"}, "language", "language 'french' is not a language code"),
+        ({"lang": "de"}, "lang", "lang: unknown language 'de'"),
+        ({"keywords": ["heist", " "]}, "keywords", "keywords must not hold an empty word"),
     ],
 )
-def test_bad_input(world: World, options: dict[str, Any], message: str) -> None:
-    with pytest.raises(InvalidInput, match=message):
+def test_bad_input(world: World, options: dict[str, Any], parameter: str, message: str) -> None:
+    with pytest.raises(UsageError) as info:
         svc.discover(world.ctx, world.user_id, **options)
+    assert info.value.parameter == parameter
+    assert info.value.message.startswith(message)
+    assert info.value.exit_code == 2
     assert world.tmdb.count() == 0
 
 

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from mydw.db.models import Movie, User, UserMovie
-from mydw.domain.errors import Ambiguous, InvalidInput, NotFound
+from mydw.domain.errors import Ambiguous, NotFound, UsageError
 from mydw.domain.types import MovieStatus
 from mydw.services import catalog, marks
 from mydw.services.context import AppContext
@@ -123,8 +123,9 @@ def test_two_references_to_one_movie_make_one_row(setup: Any) -> None:
 @pytest.mark.parametrize("status", ["watched", "", "seen!"])
 def test_unknown_status_is_refused(setup: Any, status: str) -> None:
     ctx, uid = setup
-    with pytest.raises(InvalidInput, match="unknown status"):
+    with pytest.raises(UsageError, match=r"^status: unknown status") as info:
         marks.mark(ctx, uid, ["603"], status)
+    assert info.value.parameter == "status"
     assert _rows(ctx) == []
 
 
@@ -166,10 +167,11 @@ def test_ambiguous_reference_marks_none_and_lists_candidates(setup: Any) -> None
     assert _rows(ctx) == []
 
 
-def test_no_reference_is_invalid_input(setup: Any) -> None:
+def test_no_reference_is_a_usage_error(setup: Any) -> None:
     ctx, uid = setup
-    with pytest.raises(InvalidInput, match="at least one movie"):
+    with pytest.raises(UsageError, match=r"^refs must name at least one movie") as info:
         marks.mark(ctx, uid, [], MovieStatus.SEEN)
+    assert info.value.parameter == "refs"
 
 
 def test_marks_of_two_users_are_separate(setup: Any) -> None:
@@ -296,21 +298,25 @@ def test_list_title_sort_follows_the_language(library: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    ("options", "message"),
+    ("options", "parameter", "message"),
     [
-        ({"statuses": ["watched"]}, "unknown status"),
-        ({"genres": ["Cooking"]}, "unknown genre"),
-        ({"sort": "length"}, "unknown sort"),
-        ({"year_from": 2000, "year_to": 1990}, "after --year-to"),
-        ({"min_rating": 11}, "between 0 and 10"),
-        ({"limit": 0}, "at least 1"),
-        ({"language": "english"}, "not a language code"),
+        ({"statuses": ["watched"]}, "statuses", "statuses: unknown status 'watched'"),
+        ({"genres": ["Cooking"]}, "genres", "genres: unknown genre 'Cooking'"),
+        ({"sort": "length"}, "sort", "sort: unknown sort 'length'"),
+        ({"year_from": 2000, "year_to": 1990}, "year_from", "year_from 2000 is after year_to 1990"),
+        ({"min_rating": 11}, "min_rating", "min_rating 11 is not between 0 and 10"),
+        ({"limit": 0}, "limit", "limit must be at least 1"),
+        ({"language": "english"}, "language", "language 'english' is not a language code"),
     ],
 )
-def test_list_rejects_bad_options(setup: Any, options: dict[str, Any], message: str) -> None:
+def test_list_rejects_bad_options(setup: Any, options: dict[str, Any], parameter: str,
+                                  message: str) -> None:
     ctx, uid = setup
-    with pytest.raises(InvalidInput, match=message):
+    with pytest.raises(UsageError) as info:
         marks.list_movies(ctx, uid, **options)
+    assert info.value.parameter == parameter
+    assert info.value.message.startswith(message)
+    assert info.value.exit_code == 2
 
 
 def test_list_rows_equal_the_orm_views(library: Any) -> None:

@@ -28,6 +28,7 @@ from mydw.domain.errors import (
     RateLimited,
     UpstreamAuthError,
     UpstreamError,
+    UsageError,
 )
 from mydw.domain.types import utcnow
 from mydw.services import refresh as svc
@@ -563,20 +564,27 @@ def test_on_postgresql_a_run_from_another_machine_holds_the_database_lock(
 
 
 @pytest.mark.parametrize(
-    ("options", "message"),
+    ("options", "error", "parameter", "message"),
     [
-        ({"source": "imdb"}, "unknown source"),
-        ({"limit": 0}, "--limit"),
-        ({"older_than": timedelta(days=-1)}, "negative"),
-        ({"source": "omdb", "dataset_file": Path("x.gz")}, "--dataset-file only"),
-        ({"dataset_file": Path("/nonexistent/x.gz")}, "not a readable file"),
+        ({"source": "imdb"}, UsageError, "source", "source: unknown source 'imdb'"),
+        ({"limit": 0}, UsageError, "limit", "limit must be at least 1"),
+        ({"older_than": timedelta(days=-1)}, UsageError, "older_than",
+         "older_than must not be negative"),
+        ({"source": "omdb", "dataset_file": Path("x.gz")}, UsageError, "dataset_file",
+         "dataset_file only works"),
+        ({"dataset_file": Path("/nonexistent/x.gz")}, InvalidInput, "dataset_file",
+         "dataset_file /nonexistent/x.gz is not a readable file"),
     ],
 )
-def test_bad_options_are_invalid_input(
-    ctx: AppContext, options: dict[str, Any], message: str
+def test_bad_options_name_their_parameter(
+    ctx: AppContext, options: dict[str, Any], error: type[Exception], parameter: str,
+    message: str,
 ) -> None:
-    with pytest.raises(InvalidInput, match=message):
+    with pytest.raises(error) as info:
         svc.refresh(ctx, **options)
+    assert isinstance(info.value, InvalidInput | UsageError)
+    assert info.value.parameter == parameter
+    assert info.value.message.startswith(message)
 
 
 def test_a_movie_deleted_during_the_run_is_skipped(ctx: AppContext, tmp_path: Path) -> None:

@@ -36,6 +36,7 @@ from typing import Any
 import httpx
 
 from mydw import __version__
+from mydw.clients.errors import UpstreamFailure
 from mydw.domain.errors import (
     RateLimited,
     UpstreamAuthError,
@@ -279,9 +280,10 @@ class HttpClient:
                 response = self._client.send(request, stream=stream)
             except httpx.TimeoutException as exc:
                 if last_try:
-                    raise UpstreamError(
+                    raise UpstreamFailure(
                         f"{self.service} did not answer in time "
                         f"(timeout after {attempts} {_tries(attempts)})",
+                        reason="timed out",
                         service=self.service,
                     ) from exc
                 self._wait_before_retry(attempt, None)
@@ -292,17 +294,20 @@ class HttpClient:
                 gave_up = isinstance(exc, httpx.ConnectError) and attempt >= 1
                 if last_try or gave_up:
                     attempts = attempt + 1
-                    raise UpstreamError(
-                        f"Could not reach {self.service} ({type(exc).__name__} "
+                    connect = isinstance(exc, httpx.ConnectError)
+                    reason = "no connection" if connect else "connection lost"
+                    raise UpstreamFailure(
+                        f"Could not reach {self.service} ({reason} "
                         f"after {attempts} {_tries(attempts)})",
+                        reason=reason,
                         service=self.service,
                         hint="Check your network connection.",
                     ) from exc
                 self._wait_before_retry(attempt, None)
                 continue
             except httpx.HTTPError as exc:
-                raise UpstreamError(
-                    f"Request to {self.service} failed ({type(exc).__name__})",
+                raise UpstreamFailure(
+                    f"Request to {self.service} failed", reason="request failed",
                     service=self.service,
                 ) from exc
             if response.status_code in RETRY_STATUSES and not last_try:
@@ -380,8 +385,9 @@ class HttpClient:
             )
         if status >= 500:
             suffix = f" after {attempts} {_tries(attempts)}" if status in RETRY_STATUSES else ""
-            raise UpstreamError(
+            raise UpstreamFailure(
                 f"{self.service} is having trouble ({status}: {detail}{suffix})",
+                reason=f"server error {status}",
                 service=self.service,
                 hint="Try again later.",
             )
@@ -396,15 +402,17 @@ class HttpClient:
             text = response.content.decode("utf-8")
             value = json.loads(text, parse_constant=_reject_constant)
         except (ValueError, UnicodeDecodeError) as exc:
-            raise UpstreamError(
+            raise UpstreamFailure(
                 f"{self.service} sent an answer that is not valid JSON "
                 f"({_describe_body(response)})",
+                reason="unexpected answer",
                 service=self.service,
             ) from exc
         if not isinstance(value, dict):
-            raise UpstreamError(
+            raise UpstreamFailure(
                 f"{self.service} sent an unexpected response "
                 f"(a JSON {type(value).__name__}, expected an object)",
+                reason="unexpected answer",
                 service=self.service,
             )
         return value

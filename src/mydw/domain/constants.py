@@ -1,7 +1,8 @@
 """The constants every layer shares, each written once (stdlib only: the CLI imports this
 for choices and completion without SQLAlchemy or httpx).
 
-Statuses live in `mydw.domain.types.MovieStatus` (their CLI spellings: `STATUS_NAMES`).
+Statuses are `mydw.domain.types.MovieStatus` (CLI spellings: `[s.cli_name for s in
+MovieStatus]`), also stdlib only.
 """
 
 from __future__ import annotations
@@ -12,11 +13,24 @@ LANGUAGES = ("en", "fr")
 LANGUAGE_TAGS = {"en": "en-US", "fr": "fr-FR"}
 """The TMDB `language` parameter for each interface language."""
 
-# -- statuses ---------------------------------------------------------------------------
-STATUSES = ("seen", "later", "not_interested")
-"""Stored values of `user_movies.status` (`MovieStatus` values)."""
-STATUS_NAMES = ("seen", "later", "not-interested")
-"""How the CLI spells them (the parser also takes the stored spelling)."""
+# -- genres -----------------------------------------------------------------------------
+GENRES: dict[int, tuple[str, str]] = {
+    28: ("Action", "Action"), 12: ("Adventure", "Aventure"), 16: ("Animation", "Animation"),
+    35: ("Comedy", "Comédie"), 80: ("Crime", "Crime"), 99: ("Documentary", "Documentaire"),
+    18: ("Drama", "Drame"), 10751: ("Family", "Familial"), 14: ("Fantasy", "Fantastique"),
+    36: ("History", "Histoire"), 27: ("Horror", "Horreur"), 10402: ("Music", "Musique"),
+    9648: ("Mystery", "Mystère"), 10749: ("Romance", "Romance"),
+    878: ("Science Fiction", "Science-Fiction"), 10770: ("TV Movie", "Téléfilm"),
+    53: ("Thriller", "Thriller"), 10752: ("War", "Guerre"), 37: ("Western", "Western"),
+}  # fmt: skip
+"""TMDB's movie genres (docs/upstream-apis.md §1.6): id → (English, French) names. The
+fallback when TMDB's list cannot be fetched, and the French names used for display (the
+database stores English names)."""
+GENRE_ALIASES = {
+    "sci fi": 878, "scifi": 878, "sf": 878, "tv": 10770, "telefilm": 10770,
+    "famille": 10751, "musical": 10402, "documentaire": 99,
+}  # fmt: skip
+"""More words taken for a genre (folded, hyphens as spaces)."""
 
 # -- sorts ------------------------------------------------------------------------------
 LIST_SORTS = ("updated", "rating", "votes", "year", "title")

@@ -7,6 +7,8 @@ import re
 import unicodedata
 from datetime import UTC, datetime, timedelta
 
+from mydw.domain.constants import LANGUAGES
+
 
 class MovieStatus(enum.StrEnum):
     SEEN = "seen"
@@ -14,31 +16,41 @@ class MovieStatus(enum.StrEnum):
     NOT_INTERESTED = "not_interested"
 
     @classmethod
-    def parse(cls, text: str) -> MovieStatus:
-        """Accept `seen`, `later`, `not-interested`, `not_interested` (any case)."""
+    def parse(cls, text: str, *, parameter: str | None = None) -> MovieStatus:
+        """Accept `seen`, `later`, `not-interested`, `not_interested` (any case).
+
+        Unknown: `InvalidInput`; with `parameter` (a service's), `UsageError` naming it."""
         key = text.strip().lower().replace("-", "_").replace(" ", "_")
         try:
             return cls(key)
         except ValueError:
-            from mydw.domain.errors import InvalidInput
-
             choices = ", ".join(s.cli_name for s in cls)
-            raise InvalidInput(f"unknown status {text!r} (choose from {choices})") from None
+            raise _bad(f"unknown status {text!r} (choose from {choices})", parameter) from None
 
     @property
     def cli_name(self) -> str:
         return self.value.replace("_", "-")
 
 
-LANGUAGES = ("en", "fr")
+def _bad(message: str, parameter: str | None) -> Exception:
+    """`InvalidInput(message)`, or with a parameter `UsageError("<parameter>: message")`."""
+    from mydw.domain.errors import InvalidInput, UsageError
+
+    if parameter is None:
+        return InvalidInput(message)
+    return UsageError(f"{parameter}: {message}", parameter=parameter)
 
 
 def parse_language(text: str) -> str:
-    from mydw.domain.errors import InvalidInput
+    """An interface language (`en`, `fr`), else `InvalidInput`."""
+    return check_language(text, None)
 
+
+def check_language(text: str, parameter: str | None = "lang") -> str:
+    """`parse_language` for a service's parameter: `UsageError` naming it."""
     lang = text.strip().lower()
     if lang not in LANGUAGES:
-        raise InvalidInput(f"unknown language {text!r} (choose from en, fr)")
+        raise _bad(f"unknown language {text!r} (choose from {', '.join(LANGUAGES)})", parameter)
     return lang
 
 

@@ -1,16 +1,24 @@
 """Discover: great movies the user didn't watch — TMDB's discover, judged by IMDb numbers.
 
-How a movie is judged (`--min-rating`, `--max-rating`, `--min-votes` are IMDb figures):
+How a movie is judged (`min_rating`, `max_rating`, `min_votes` are IMDb figures):
 
-* With an IMDb rating known (cached, or fetched from OMDb when a key is configured —
-  at most `ENRICH_MAX` lookups per call), the IMDb rating and IMDb vote count decide.
+* With an IMDb rating known (cached, or fetched from OMDb by `services.ratings` when a key
+  is configured — at most `ENRICH_MAX` lookups per call), the IMDb rating and IMDb vote
+  count decide.
 * With no IMDb rating known (no OMDb key, OMDb has no data, the budget is spent),
   TMDB's own numbers stand in: its average must pass the same rating bounds, and its
-  vote count times `TMDB_VOTE_RATIO` must reach `--min-votes`. TMDB counts far fewer
+  vote count times `TMDB_VOTE_RATIO` must reach `min_votes`. TMDB counts far fewer
   votes than IMDb (about 5 to 80 times fewer), so 10 is a cautious factor: with the
   default 5,000 IMDb votes a movie needs 500 TMDB votes. Such movies show no IMDb rating.
-* From the cache alone (no TMDB key, TMDB unreachable), only IMDb numbers can be used:
-  a cached movie without an IMDb rating is left out whenever a threshold is set.
+* From the cache alone (no TMDB key, TMDB unreachable, `offline`), only IMDb numbers can be
+  used: a cached movie without an IMDb rating is left out whenever a threshold is set.
+
+Every movie that passed is sorted, then the list is cut to `limit` (TMDB pages are read
+whole, up to `MAX_PAGES`, until enough passed).
+
+`keywords` (free words: "haunted", "heist"): online, TMDB's keywords matching them
+(`/search/keyword`), any of them (`with_keywords` joined with `|`); from the cache, movies
+whose overview holds any of the words (accent- and case-insensitive).
 
 A movie the user marked with any status is never included: excluded in SQL, both online
 (after the page is cached) and from the cache.
@@ -22,33 +30,36 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, exists, func, literal, select, update
+from sqlalchemy import ColumnElement, exists, literal, select
 
 from mydw.db.models import Movie, UserMovie
-from mydw.domain.errors import InvalidInput, MydwError, UpstreamError
-from mydw.domain.types import parse_language, utcnow
-from mydw.services import upstream
+from mydw.domain.constants import DISCOVER_SORTS, LANGUAGE_TAGS, MAX_LIMIT
+from mydw.domain.errors import UpstreamError, UsageError
+from mydw.domain.types import check_language, fold
+from mydw.services import notices, ratings, upstream
+from mydw.services.catalog.common import check_limit
 from mydw.services.context import AppContext
-from mydw.services.filters import has_genre, parse_genres, parse_language_filter
+from mydw.services.filters import MovieFilter
 from mydw.services.views import MovieView, movie_view
 
 if TYPE_CHECKING:
-    from mydw.clients.omdb import OmdbClient
     from mydw.clients.tmdb import TmdbClient, TmdbMovieSummary
 
-SORTS = ("popularity", "rating", "votes", "year")
+SORTS = DISCOVER_SORTS
 TMDB_SORTS = {
     "popularity": "popularity.desc",
     "rating": "vote_average.desc",
     "votes": "vote_count.desc",
     "year": "primary_release_date.desc",
 }
-MAX_LIMIT = 100
 MAX_PAGES = 5  # TMDB pages of 20 read per call, at most
 ENRICH_MAX = 20  # OMDb lookups per call, at most (the free key allows 1,000 a day)
 TMDB_VOTE_RATIO = 10  # TMDB votes x 10 stand in for IMDb votes (see the module doc)
 RATING_SLACK = 1.0  # TMDB pre-filter: IMDb and TMDB averages rarely differ by more
 PREFILTER_VOTE_DIVISOR = 50  # TMDB pre-filter on votes: loose, only cuts the noise
+MAX_KEYWORDS = 10  # free words per call
+KEYWORD_IDS_PER_WORD = 5  # TMDB keywords kept per word (its best matches first)
+
 
 def not_marked_by(user_id: int) -> ColumnElement[bool]:
     """SQL: the user has no `user_movies` row (any status) for this movie."""
@@ -61,16 +72,23 @@ def not_marked_by(user_id: int) -> ColumnElement[bool]:
 
 @dataclass(frozen=True)
 class Criteria:
-    genre_ids: list[int]
-    min_rating: float
-    max_rating: float
-    min_votes: int
-    year_from: int | None
-    year_to: int | None
-    language: str | None
+    filter: MovieFilter  # min/max rating and min votes always set (the defaults applied)
+    keywords: tuple[str, ...]
     sort: str
     limit: int
     lang: str
+
+    @property
+    def min_rating(self) -> float:
+        return self.filter.min_rating or 0.0
+
+    @property
+    def max_rating(self) -> float:
+        return 10.0 if self.filter.max_rating is None else self.filter.max_rating
+
+    @property
+    def min_votes(self) -> int:
+        return self.filter.min_votes or 0
 
 
 @dataclass(frozen=True)
@@ -83,28 +101,33 @@ class DiscoverResult:
         return [m.to_json(user_context=True) for m in self.movies]
 
 
+def _keywords(words: Sequence[str]) -> tuple[str, ...]:
+    if isinstance(words, str):
+        words = [words]
+    cleaned = tuple(dict.fromkeys(" ".join(str(w).split()) for w in words))
+    if any(not w for w in cleaned):
+        raise UsageError("keywords must not hold an empty word", parameter="keywords")
+    if len(cleaned) > MAX_KEYWORDS:
+        raise UsageError(f"keywords: at most {MAX_KEYWORDS} words", parameter="keywords")
+    return cleaned
+
+
 def _criteria(ctx: AppContext, *, genres: Sequence[str], min_rating: float | None,
               max_rating: float | None, min_votes: int | None, year_from: int | None,
               year_to: int | None, language: str | None, sort: str, limit: int,
-              lang: str) -> Criteria:
+              lang: str, keywords: Sequence[str]) -> Criteria:
     low = ctx.settings.discover_min_rating if min_rating is None else min_rating
     high = 10.0 if max_rating is None else max_rating
     votes = ctx.settings.discover_min_votes if min_votes is None else min_votes
-    for value in (low, high):
-        if not 0 <= value <= 10:
-            raise InvalidInput(f"the rating {value:g} is not between 0 and 10")
-    if low > high:
-        raise InvalidInput(f"--min-rating {low:g} is above --max-rating {high:g}")
-    if votes < 0:
-        raise InvalidInput("--min-votes must not be negative")
-    if year_from is not None and year_to is not None and year_from > year_to:
-        raise InvalidInput(f"--year-from {year_from} is after --year-to {year_to}")
+    wanted = MovieFilter.parse(genres=genres, year_from=year_from, year_to=year_to,
+                               min_rating=low, max_rating=high, min_votes=votes,
+                               language=language)
     if sort not in SORTS:
-        raise InvalidInput(f"unknown sort {sort!r} (choose from {', '.join(SORTS)})")
-    if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidInput(f"--limit must be between 1 and {MAX_LIMIT}")
-    return Criteria(parse_genres(genres), low, high, votes, year_from, year_to,
-                    parse_language_filter(language), sort, limit, parse_language(lang))
+        raise UsageError(f"sort: unknown sort {sort!r} (choose from {', '.join(SORTS)})",
+                         parameter="sort")
+    check_limit(limit, MAX_LIMIT)
+    return Criteria(wanted, _keywords(keywords), sort, limit,
+                    check_language(lang))
 
 
 # --------------------------------------------------------------------------- entry point
@@ -115,7 +138,7 @@ def discover(ctx: AppContext, user_id: int, *, genres: Sequence[str] = (),
              min_votes: int | None = None, year_from: int | None = None,
              year_to: int | None = None, language: str | None = None,
              sort: str = "popularity", limit: int = 20, lang: str = "en",
-             offline: bool = False) -> DiscoverResult:
+             offline: bool = False, keywords: Sequence[str] = ()) -> DiscoverResult:
     """Great movies the user has not marked: TMDB's discover, else the local cache.
 
     Defaults: `ctx.settings.discover_min_rating` (7.0) and `discover_min_votes` (5000).
@@ -124,81 +147,95 @@ def discover(ctx: AppContext, user_id: int, *, genres: Sequence[str] = (),
     """
     c = _criteria(ctx, genres=genres, min_rating=min_rating, max_rating=max_rating,
                   min_votes=min_votes, year_from=year_from, year_to=year_to,
-                  language=language, sort=sort, limit=limit, lang=lang)
+                  language=language, sort=sort, limit=limit, lang=lang, keywords=keywords)
     if offline:
-        return _from_cache(ctx, user_id, c, "--offline")
+        return from_cache(ctx, user_id, c, notices.from_cache("TMDB", notices.OFFLINE))
     try:
         client = upstream.tmdb_client(ctx)
     except UpstreamError as error:
-        return _from_cache(ctx, user_id, c, f"{error.message}; {_hint(error)}")
+        return from_cache(ctx, user_id, c, notices.from_cache("TMDB", error))
     with client:
         try:
             return _from_tmdb(ctx, user_id, c, client)
         except _TmdbDown as down:
-            return _from_cache(ctx, user_id, c, f"TMDB could not be reached ({down.reason})")
-
-
-def _hint(error: MydwError) -> str:
-    return error.hint or "check the TMDB settings"
+            return from_cache(ctx, user_id, c, notices.from_cache("TMDB", down.error))
 
 
 class _TmdbDown(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    def __init__(self, error: UpstreamError) -> None:
+        super().__init__(error.message)
+        self.error = error
 
 
 # --------------------------------------------------------------------------- from TMDB
 
 
+def _keyword_ids(client: TmdbClient, words: Sequence[str]) -> list[int]:
+    ids: list[int] = []
+    for word in words:
+        try:
+            found = client.search_keywords(word)
+        except UpstreamError as error:
+            raise _TmdbDown(error) from error
+        ids += [k.id for k in found[:KEYWORD_IDS_PER_WORD]]
+    return list(dict.fromkeys(ids))
+
+
 def _from_tmdb(ctx: AppContext, user_id: int, c: Criteria, client: TmdbClient) -> DiscoverResult:
     from mydw.services import catalog
 
-    enricher = _Enricher(ctx, client)
+    keyword_ids: list[int] = []
+    if c.keywords:
+        keyword_ids = _keyword_ids(client, c.keywords)
+        if not keyword_ids:
+            words = ", ".join(repr(w) for w in c.keywords)
+            return from_cache(ctx, user_id, c, notices.from_cache(
+                "TMDB", f"no TMDB keyword matches {words}"))
     picked: list[tuple[MovieView, TmdbMovieSummary]] = []
     seen: set[int] = set()
-    notices: list[str] = []
-    for page_number in range(1, MAX_PAGES + 1):
-        try:
-            page = client.discover(**_tmdb_params(c, page_number))
-        except UpstreamError as error:
-            if page_number == 1:
-                raise _TmdbDown(error.message) from error
-            notices.append(
-                f"TMDB stopped answering after page {page_number - 1} ({error.message})")
-            break
-        fresh = [s for s in page.results if s.tmdb_id not in seen]
-        seen.update(s.tmdb_id for s in fresh)
-        catalog.store_summaries(ctx, fresh, lang=c.lang)
-        candidates = _unmarked(ctx, user_id, [s.tmdb_id for s in fresh])
-        for summary in fresh:
-            view = candidates.get(summary.tmdb_id)
-            if view is None:
-                continue  # marked by the user (any status)
-            view = enricher.enrich(view)
-            if _passes(view, summary, c):
-                picked.append((view, summary))
-                if len(picked) >= c.limit:
-                    break
-        if len(picked) >= c.limit or page.page >= page.total_pages:
-            break
-    if enricher.notice:
-        notices.append(enricher.notice)
+    notes: list[str] = []
+    with ratings.OmdbRatings(ctx, tmdb=client, budget=ENRICH_MAX) as omdb:
+        for page_number in range(1, MAX_PAGES + 1):
+            try:
+                page = client.discover(**_tmdb_params(c, page_number, keyword_ids))
+            except UpstreamError as error:
+                if page_number == 1:
+                    raise _TmdbDown(error) from error
+                notes.append(notices.stopped("TMDB", f"page {page_number - 1}", error))
+                break
+            fresh = [s for s in page.results if s.tmdb_id not in seen]
+            seen.update(s.tmdb_id for s in fresh)
+            catalog.store_summaries(ctx, fresh, lang=c.lang)
+            candidates = _unmarked(ctx, user_id, [s.tmdb_id for s in fresh])
+            for summary in fresh:
+                view = candidates.get(summary.tmdb_id)
+                if view is None:
+                    continue  # marked by the user (any status)
+                view = omdb.fill(view)
+                if _passes(view, summary, c):
+                    picked.append((view, summary))
+            # Whole pages only: a better movie may come later on the page than the limit.
+            if len(picked) >= c.limit or page.page >= page.total_pages:
+                break
+        if omdb.notice:
+            notes.append(omdb.notice)
     movies = [v for v, _ in _sorted(picked, c.sort)][: c.limit]
-    return DiscoverResult(movies, "tmdb", "; ".join(notices) or None)
+    return DiscoverResult(movies, "tmdb", "; ".join(notes) or None)
 
 
-def _tmdb_params(c: Criteria, page: int) -> dict[str, Any]:
+def _tmdb_params(c: Criteria, page: int, keyword_ids: Sequence[int]) -> dict[str, Any]:
+    f = c.filter
     return {
-        "language": "fr-FR" if c.lang == "fr" else "en-US",
+        "language": LANGUAGE_TAGS[c.lang],
         "page": page,
         "sort_by": TMDB_SORTS[c.sort],
-        "with_genres": c.genre_ids or None,
+        "with_genres": list(f.genre_ids) or None,
         "vote_average_gte": max(0.0, c.min_rating - RATING_SLACK) if c.min_rating > 0 else None,
         "vote_count_gte": c.min_votes // PREFILTER_VOTE_DIVISOR or None,
-        "release_year_from": c.year_from,
-        "release_year_to": c.year_to,
-        "with_original_language": c.language,
+        "release_year_from": f.year_from,
+        "release_year_to": f.year_to,
+        "with_original_language": f.language,
+        "with_keywords": list(keyword_ids) or None,
     }
 
 
@@ -249,67 +286,32 @@ def _sorted(picked: list[tuple[MovieView, TmdbMovieSummary]], sort: str,
     return sorted(picked, key=key)
 
 
-class _Enricher:
-    """Fills missing IMDb ratings from OMDb (when a key exists), at most ENRICH_MAX a call."""
-
-    def __init__(self, ctx: AppContext, tmdb: TmdbClient) -> None:
-        self.ctx = ctx
-        self.tmdb = tmdb
-        self.budget = ENRICH_MAX
-        self.notice: str | None = None
-        self._omdb: OmdbClient | None = upstream.omdb_client(ctx)
-
-    def enrich(self, view: MovieView) -> MovieView:
-        if view.imdb_rating is not None or self._omdb is None or self.budget <= 0:
-            return view
-        self.budget -= 1
-        try:
-            imdb_id = view.imdb_id or self.tmdb.external_imdb_id(view.tmdb_id)
-            found = self._omdb.rating(imdb_id) if imdb_id else None
-        except MydwError as error:  # quota, refused key, network: stop asking this call
-            self.notice = f"IMDb ratings could not be fetched from OMDb ({error.message})"
-            self._omdb.close()
-            self._omdb = None
-            return view
-        rating = found.imdb_rating if found else None
-        votes = found.imdb_votes if found else None
-        self._store(view.id, imdb_id, rating, votes)
-        return replace(view, imdb_id=imdb_id, imdb_rating=rating, vote_count=votes)
-
-    def _store(self, movie_id: int, imdb_id: str | None, rating: float | None,
-               votes: int | None) -> None:
-        values: dict[str, Any] = {"imdb_rating": rating, "vote_count": votes,
-                                  "imdb_updated_on": utcnow()}
-        if imdb_id:
-            values["imdb_id"] = imdb_id
-        with self.ctx.db.write() as session:
-            session.execute(update(Movie).where(Movie.id == movie_id).values(**values))
-
-
 # --------------------------------------------------------------------------- from the cache
 
 
-def _from_cache(ctx: AppContext, user_id: int, c: Criteria, why: str) -> DiscoverResult:
+def _cache_filter(c: Criteria) -> MovieFilter:
+    """The IMDb thresholds only where they cut something (0 and 10 keep unrated movies)."""
+    return replace(c.filter, min_rating=c.min_rating if c.min_rating > 0 else None,
+                   max_rating=c.max_rating if c.max_rating < 10 else None,
+                   min_votes=c.min_votes if c.min_votes > 0 else None)
+
+
+def mentions(view: MovieView, words: Sequence[str]) -> bool:
+    """Whether the movie's overview (either language) holds any of `words` (folded)."""
+    text = fold(" ".join(t for t in (view.overview_en, view.overview_fr) if t))
+    return any(fold(w) in text for w in words)
+
+
+def from_cache(ctx: AppContext, user_id: int, c: Criteria, notice: str) -> DiscoverResult:
     with ctx.db.read() as session:
         dialect = session.get_bind().dialect.name
-        query = select(Movie).where(not_marked_by(user_id))
-        for genre_id in c.genre_ids:
-            query = query.where(has_genre(dialect, genre_id))
-        if c.year_from is not None:
-            query = query.where(Movie.release_year >= c.year_from)
-        if c.year_to is not None:
-            query = query.where(Movie.release_year <= c.year_to)
-        if c.language is not None:
-            query = query.where(func.lower(Movie.original_language) == c.language)
-        if c.min_rating > 0:
-            query = query.where(Movie.imdb_rating >= c.min_rating)
-        if c.max_rating < 10:
-            query = query.where(Movie.imdb_rating <= c.max_rating)
-        if c.min_votes > 0:
-            query = query.where(Movie.vote_count >= c.min_votes)
-        query = query.order_by(*_cache_order(c.sort), Movie.id).limit(c.limit)
+        query = _cache_filter(c).apply(select(Movie).where(not_marked_by(user_id)), dialect)
+        query = query.order_by(*_cache_order(c.sort), Movie.id)
+        if not c.keywords:
+            query = query.limit(c.limit)
         movies = [movie_view(m) for m in session.scalars(query)]
-    notice = f"{why}: discovering from the local cache only ({len(movies)} found)"
+    if c.keywords:
+        movies = [m for m in movies if mentions(m, c.keywords)][: c.limit]
     return DiscoverResult(movies, "cache", notice)
 
 
@@ -322,4 +324,3 @@ def _cache_order(sort: str) -> list[Any]:
     if sort == "year":
         return [Movie.release_year.desc().nulls_last(), by_votes]
     return [by_votes, by_rating]
-

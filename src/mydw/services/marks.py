@@ -18,29 +18,24 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mydw.db.models import Movie, UserMovie
+from mydw.domain.constants import GENRES, LIST_SORTS
 from mydw.domain.errors import (
     Ambiguous,
     Conflict,
     Failure,
-    InvalidInput,
     MydwError,
     NotFound,
+    UsageError,
 )
 from mydw.domain.types import MovieStatus, iso_utc, utcnow
 from mydw.services import catalog
 from mydw.services.context import AppContext
-from mydw.services.filters import (
-    BUILTIN_GENRES,
-    genre_name,
-    has_genre,
-    parse_genres,
-    parse_language_filter,
-)
+from mydw.services.filters import MovieFilter, genre_name
 from mydw.services.views import MovieView
 
 Chooser = catalog.Chooser
 
-SORTS = ("updated", "rating", "votes", "year", "title")
+SORTS = LIST_SORTS
 TOP_GENRES = 10
 
 
@@ -54,7 +49,7 @@ def _resolve_all(ctx: AppContext, refs: Sequence[str], *, year: int | None,
     Upstream failures (exit 5) stop at once: the next references would fail the same way.
     """
     if not refs:
-        raise InvalidInput(f"name at least one movie to {verb}")
+        raise UsageError(f"refs must name at least one movie to {verb}", parameter="refs")
     found: dict[int, MovieView] = {}
     failures: list[tuple[str, NotFound | Ambiguous]] = []
     for ref in refs:
@@ -99,7 +94,8 @@ def mark(ctx: AppContext, user_id: int, refs: Sequence[str], status: MovieStatus
     single write transaction: safe with several processes at once (SQLite takes the write
     lock at BEGIN and waits; PostgreSQL's ON CONFLICT never loses a concurrent insert).
     """
-    status = status if isinstance(status, MovieStatus) else MovieStatus.parse(status)
+    status = (status if isinstance(status, MovieStatus)
+              else MovieStatus.parse(status, parameter="status"))
     movies = _resolve_all(ctx, refs, year=year, choose=choose, lang=lang, verb="mark")
     now = utcnow()
     try:
@@ -182,15 +178,8 @@ def _prefer_marked(ctx: AppContext, user_id: int, choose: Chooser | None) -> Cho
 
 
 def _statuses(values: Sequence[MovieStatus | str]) -> list[str]:
-    return sorted({(v if isinstance(v, MovieStatus) else MovieStatus.parse(v)).value
-                   for v in values})
-
-
-def _check_range(year_from: int | None, year_to: int | None, min_rating: float | None) -> None:
-    if year_from is not None and year_to is not None and year_from > year_to:
-        raise InvalidInput(f"--year-from {year_from} is after --year-to {year_to}")
-    if min_rating is not None and not 0 <= min_rating <= 10:
-        raise InvalidInput(f"the rating {min_rating} is not between 0 and 10")
+    return sorted({(v if isinstance(v, MovieStatus)
+                    else MovieStatus.parse(v, parameter="statuses")).value for v in values})
 
 
 def _order(sort: str, lang: str, reverse: bool) -> list[Any]:
@@ -204,7 +193,8 @@ def _order(sort: str, lang: str, reverse: bool) -> list[Any]:
         "title": (func.lower(title), False),
     }
     if sort not in keys:
-        raise InvalidInput(f"unknown sort {sort!r} (choose from {', '.join(SORTS)})")
+        raise UsageError(f"sort: unknown sort {sort!r} (choose from {', '.join(SORTS)})",
+                         parameter="sort")
     column, descending = keys[sort]
     descending = descending != reverse
     first = (column.desc() if descending else column.asc()).nulls_last()
@@ -223,11 +213,12 @@ def list_movies(ctx: AppContext, user_id: int, *, statuses: Sequence[MovieStatus
     rating, votes, year (highest first) or title (A→Z); `reverse` flips it. Unknown
     ratings/years always come last.
     """
-    _check_range(year_from, year_to, min_rating)
+    wanted = MovieFilter.parse(genres=genres, year_from=year_from, year_to=year_to,
+                               min_rating=min_rating, language=language)
     if limit is not None and limit < 1:
-        raise InvalidInput("--limit must be at least 1")
-    genre_ids = parse_genres(genres)
-    code = parse_language_filter(language)
+        raise UsageError("limit must be at least 1", parameter="limit")
+    chosen = _statuses(statuses)
+    order = _order(sort, lang, reverse)
     with ctx.db.read() as session:
         dialect = session.get_bind().dialect.name
         query = (
@@ -235,19 +226,9 @@ def list_movies(ctx: AppContext, user_id: int, *, statuses: Sequence[MovieStatus
             .join(UserMovie, UserMovie.movie_id == Movie.id)
             .where(UserMovie.user_id == user_id)
         )
-        if statuses:
-            query = query.where(UserMovie.status.in_(_statuses(statuses)))
-        for genre_id in genre_ids:
-            query = query.where(has_genre(dialect, genre_id))
-        if year_from is not None:
-            query = query.where(Movie.release_year >= year_from)
-        if year_to is not None:
-            query = query.where(Movie.release_year <= year_to)
-        if min_rating is not None:
-            query = query.where(Movie.imdb_rating >= min_rating)
-        if code is not None:
-            query = query.where(func.lower(Movie.original_language) == code)
-        query = query.order_by(*_order(sort, lang, reverse)).limit(limit)
+        if chosen:
+            query = query.where(UserMovie.status.in_(chosen))
+        query = wanted.apply(query, dialect).order_by(*order).limit(limit)
         return [_row_view(row) for row in session.connection().execute(query)]
 
 
@@ -379,7 +360,7 @@ def _top_genres(by_id: Counter[int], by_name: Counter[str]) -> list[GenreCount]:
     merged: dict[tuple[int | None, str], int] = {}
     for genre_id, n in by_id.items():
         merged[(genre_id, genre_name(genre_id))] = n
-    name_to_id = {en: gid for gid, (en, _fr) in BUILTIN_GENRES.items()}
+    name_to_id = {en: gid for gid, (en, _fr) in GENRES.items()}
     for name, n in by_name.items():
         gid = name_to_id.get(name)
         key = (gid, genre_name(gid) if gid is not None else name)

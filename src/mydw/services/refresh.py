@@ -21,13 +21,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, bindparam, func, or_, select, update
+from sqlalchemy import func, or_, select
 
 from mydw.config import paths
 from mydw.db.models import Movie
-from mydw.domain.constants import OMDB_HINT
+from mydw.domain.constants import OMDB_HINT, REFRESH_SOURCES
 from mydw.domain.errors import (
     Busy,
     InvalidInput,
@@ -35,9 +35,10 @@ from mydw.domain.errors import (
     UpstreamAuthError,
     UpstreamError,
     UpstreamNotFound,
+    UsageError,
 )
 from mydw.domain.types import utcnow
-from mydw.services import upstream
+from mydw.services import ratings, upstream
 from mydw.services.context import AppContext
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
 
 Progress = Callable[[int, int], None]
 
-SOURCES = ("auto", "imdb-dataset", "omdb")
+SOURCES = REFRESH_SOURCES
 DEFAULT_OLDER_THAN = timedelta(days=7)
 # `auto` asks OMDb (1,000 requests a day on a free key) for at most this many movies.
 AUTO_OMDB_MAX = 50
@@ -139,16 +140,19 @@ def _check_options(
     source: str, older_than: timedelta, limit: int | None, dataset_file: Path | None
 ) -> None:
     if source not in SOURCES:
-        raise InvalidInput(f"unknown source {source!r} (choose from {', '.join(SOURCES)})")
+        raise UsageError(f"source: unknown source {source!r} (choose from {', '.join(SOURCES)})",
+                         parameter="source")
     if older_than < timedelta(0):
-        raise InvalidInput("--older-than must not be negative")
+        raise UsageError("older_than must not be negative", parameter="older_than")
     if limit is not None and limit < 1:
-        raise InvalidInput("--limit must be at least 1")
+        raise UsageError("limit must be at least 1", parameter="limit")
     if dataset_file is not None:
         if source == "omdb":
-            raise InvalidInput("--dataset-file only works with --source imdb-dataset or auto")
+            raise UsageError("dataset_file only works with the imdb-dataset or auto source",
+                             parameter="dataset_file")
         if not dataset_file.is_file():
-            raise InvalidInput(f"--dataset-file: {dataset_file} is not a readable file")
+            raise InvalidInput(f"dataset_file {dataset_file} is not a readable file",
+                               parameter="dataset_file")
 
 
 # pg_advisory_lock key of `mydw refresh` ("mydwrf"), distinct from the migration lock's.
@@ -331,6 +335,8 @@ class _Writer:
         self._rows: list[dict[str, Any]] = []
 
     def found(self, movie: _Due, rating: float | None, votes: int | None) -> None:
+        checked = ratings.checked(rating, votes)
+        rating, votes = checked.rating, checked.votes
         if rating is None and votes is None:  # `\N` or "N/A": no rating to be had
             self.missing(movie)
             return
@@ -338,15 +344,7 @@ class _Writer:
             self._summary.unchanged += 1
         else:
             self._summary.updated += 1
-        self._add(
-            movie,
-            {
-                "movie_id": movie.id,
-                "imdb_rating": rating,
-                "vote_count": votes,
-                "imdb_updated_on": utcnow(),
-            },
-        )
+        self._add(movie, {"movie_id": movie.id, **ratings.row_values(checked)})
 
     def missing(self, movie: _Due) -> None:
         """No rating to be had (unknown title, no votes, no IMDb id): keep what is stored
@@ -372,20 +370,10 @@ class _Writer:
             self._progress(self._done, self._total)
 
     def flush(self) -> None:
-        """Commit the pending rows in one transaction (one executemany per row shape)."""
+        """Commit the pending rows in one transaction (`ratings.store_rows`)."""
         if not self._rows:
             return
-        shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-        for row in self._rows:
-            shapes.setdefault(tuple(row), []).append(row)
-        # Core UPDATE ... WHERE id = :movie_id, executemany: as fast as the ORM's bulk
-        # update by primary key, but a movie deleted meanwhile is skipped instead of
-        # failing the batch with StaleDataError.
-        table = cast(Table, Movie.__table__)
-        statement = update(table).where(table.c.id == bindparam("movie_id"))
-        with self._ctx.db.write() as session:
-            for rows in shapes.values():
-                session.execute(statement, rows)
+        ratings.store_rows(self._ctx, self._rows)
         self._rows = []
 
 

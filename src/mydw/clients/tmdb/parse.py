@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from mydw.clients.errors import UpstreamFailure
 from mydw.clients.tmdb.models import (
     TmdbKeyword,
     TmdbMovieDetails,
@@ -34,7 +35,9 @@ class _Unexpected(Exception):
 
 
 def _unexpected(what: str) -> UpstreamError:
-    return UpstreamError(f"TMDB sent an unexpected response ({what})", service=SERVICE)
+    return UpstreamFailure(
+        f"TMDB sent an unexpected response ({what})", reason="unexpected answer", service=SERVICE
+    )
 
 
 def _req(d: Mapping[str, Any], key: str) -> Any:

@@ -1,0 +1,204 @@
+"""MOVIE references → a cached movie with its full details.
+
+A reference is a TMDB id (`603`, `tmdb:603`, a themoviedb.org URL), an IMDb id (`tt0133093`,
+an imdb.com URL) or a title, optionally with its year: `Dune (2021)`. A year in the
+reference wins over the `year` argument (which applies to references without one).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from mydw.db.models import Movie, MovieCatalog
+from mydw.domain.constants import LANGUAGE_TAGS
+from mydw.domain.errors import Ambiguous, InvalidInput, NotFound
+from mydw.domain.types import check_language, fold
+from mydw.services.catalog.common import (
+    Cached,
+    Chooser,
+    Upstream,
+    cached,
+    cached_rows,
+    check_year,
+    with_status,
+)
+from mydw.services.catalog.search import local_candidates, search_page
+from mydw.services.catalog.store import complete
+from mydw.services.context import AppContext
+from mydw.services.views import MovieView, movie_view
+
+_IMDB_ID = re.compile(r"(?:https?://(?:www\.|m\.)?imdb\.com/title/)?(tt\d{7,10})/?", re.I)
+_TMDB_ID = re.compile(
+    r"(?:tmdb:|https?://(?:www\.)?themoviedb\.org/movie/)?(\d{1,9})(?:-[^/\s]*)?/?", re.I
+)
+_TITLE_YEAR = re.compile(r"(.*\S)\s*\((\d{4})\)")
+
+
+def split_year(ref: str) -> tuple[str, int | None]:
+    """``"Dune (2021)"`` → ``("Dune", 2021)``; anything else → ``(ref, None)``."""
+    match = _TITLE_YEAR.fullmatch(ref.strip())
+    if match is None:
+        return ref.strip(), None
+    return match.group(1), int(match.group(2))
+
+
+def resolve_movie(
+    ctx: AppContext,
+    ref: str,
+    *,
+    year: int | None = None,
+    choose: Chooser | None = None,
+    lang: str | None = None,
+) -> MovieView:
+    """A TMDB id (`603`, `tmdb:603`), an IMDb id (`tt0133093`) or a title (`Dune`,
+    `Dune (2021)`) → a cached movie with its full details (fetched once; later calls read
+    the database only).
+
+    A title is matched against the local cache first (English, French and original
+    titles, accent- and case-insensitive), then searched on TMDB in `lang` (default: the
+    `lang` setting). The year picks among remakes: the one in `ref`, else `year`. Several
+    matches → `choose`, else `Ambiguous` (exit 4) whose candidates are movie views
+    (labelled `Title (year)`); none → `NotFound` (exit 4).
+    """
+    text = (ref or "").strip()
+    if not text:
+        raise InvalidInput(
+            "movie is empty: use a TMDB id, an IMDb id (tt…) or a title", parameter="movie"
+        )
+    check_year(year)
+    lang = check_language(lang or ctx.settings.lang)
+    with Upstream(ctx) as up:
+        if match := _TMDB_ID.fullmatch(text):
+            tmdb_id = int(match.group(1))
+            return complete(ctx, up, tmdb_id, cached(ctx, Movie.tmdb_id == tmdb_id)).view
+        if match := _IMDB_ID.fullmatch(text):
+            return _by_imdb_id(ctx, up, match.group(1).lower()).view
+        title, own_year = split_year(text)
+        if own_year is not None:
+            check_year(own_year)
+            year = own_year
+        return _by_title(ctx, up, title, year, choose, lang).view
+
+
+def resolve_cached(ctx: AppContext, ref: str, *, year: int | None = None,
+                   choose: Chooser | None = None, lang: str = "en") -> MovieView:
+    """Like `resolve_movie`, from the local cache only (no request): `NotFound` when the
+    movie was never cached."""
+    text = (ref or "").strip()
+    if not text:
+        raise InvalidInput(
+            "movie is empty: use a TMDB id, an IMDb id (tt…) or a title", parameter="movie"
+        )
+    check_year(year)
+    here: Cached | None = None
+    if match := _TMDB_ID.fullmatch(text):
+        here = cached(ctx, Movie.tmdb_id == int(match.group(1)))
+    elif match := _IMDB_ID.fullmatch(text):
+        here = cached(ctx, Movie.imdb_id == match.group(1).lower())
+    else:
+        title, own_year = split_year(text)
+        if own_year is not None:
+            check_year(own_year)
+            year = own_year
+        local = _local_exact(ctx, title, year)
+        if local:
+            return _pick(title, year, [c.view for c in local], choose, lang)
+    if here is None:
+        raise NotFound(f"{text!r} is not in the local cache", hint="search for it online first")
+    return here.view
+
+
+def _by_imdb_id(ctx: AppContext, up: Upstream, imdb_id: str) -> Cached:
+    found_here = cached(ctx, Movie.imdb_id == imdb_id)
+    if found_here is not None:
+        return complete(ctx, up, found_here.view.tmdb_id, found_here)
+    found = up.tmdb.find_by_imdb_id(imdb_id, language=LANGUAGE_TAGS["en"])
+    if not found:
+        raise NotFound(f"TMDB knows no movie with the IMDb id {imdb_id}")
+    tmdb_id = found[0].tmdb_id
+    return complete(ctx, up, tmdb_id, cached(ctx, Movie.tmdb_id == tmdb_id))
+
+
+def _local_exact(ctx: AppContext, title: str, year: int | None) -> list[Cached]:
+    """Cached movies one of whose titles is exactly `title` (folded)."""
+    wanted = fold(title)
+    with ctx.db.read() as session:
+        ids = [
+            movie_id for movie_id, lines, _votes in local_candidates(session, wanted.split(), year)
+            if wanted in lines.split("\n")
+        ]
+        return cached_rows(session, Movie.id.in_(ids)) if ids else []
+
+
+def _by_title(
+    ctx: AppContext, up: Upstream, title: str, year: int | None, choose: Chooser | None,
+    lang: str,
+) -> Cached:
+    local = _local_exact(ctx, title, year)
+    if local:
+        picked = _pick(title, year, [c.view for c in local], choose, lang)
+        here = next((c for c in local if c.view.id == picked.id), None)
+        return complete(ctx, up, picked.tmdb_id, here or cached(ctx, Movie.id == picked.id))
+    page = search_page(ctx, up, title, lang, year, 1, refresh=False)
+    found = _views_with_lines(ctx, page.tmdb_ids)
+    if year is not None:
+        found = [(v, lines) for v, lines in found if v.release_year == year]
+    wanted = fold(title)
+    exact = [v for v, lines in found if wanted in lines]
+    candidates = exact or [v for v, _lines in found]
+    if not candidates:
+        suffix = f" from {year}" if year else ""
+        raise NotFound(f"no movie titled {title!r}{suffix} on TMDB")
+    picked = _pick(title, year, candidates, choose, lang)
+    return complete(ctx, up, picked.tmdb_id, cached(ctx, Movie.id == picked.id))
+
+
+def _views_with_lines(ctx: AppContext, tmdb_ids: Sequence[int]) -> list[tuple[MovieView, set[str]]]:
+    """Cached movies in `tmdb_ids` order, with their folded titles (incl. the original)."""
+    with ctx.db.read() as session:
+        rows = session.execute(
+            select(Movie, MovieCatalog.search_text)
+            .outerjoin(MovieCatalog, MovieCatalog.movie_id == Movie.id)
+            .where(Movie.tmdb_id.in_(list(tmdb_ids)))
+        ).all()
+        by_tmdb = {m.tmdb_id: (movie_view(m), set((text or "").split("\n"))) for m, text in rows}
+    return [by_tmdb[t] for t in tmdb_ids if t in by_tmdb]
+
+
+def _pick(
+    title: str, year: int | None, candidates: list[MovieView], choose: Chooser | None, lang: str
+) -> MovieView:
+    if len(candidates) == 1:
+        return candidates[0]
+    if choose is not None:
+        chosen = choose(list(candidates))
+        if chosen is not None:
+            return chosen
+    where = f" from {year}" if year else ""
+    first = candidates[0]
+    hint = (f'name one with its year or TMDB id, e.g. "{first.label(lang)}" or '
+            f"tmdb:{first.tmdb_id}" if first.release_year
+            else f"name one by its TMDB id, e.g. tmdb:{first.tmdb_id}")
+    raise Ambiguous(
+        f"{title!r}{where} matches {len(candidates)} movies", candidates=candidates, hint=hint
+    )
+
+
+def show(
+    ctx: AppContext,
+    ref: str,
+    *,
+    year: int | None = None,
+    choose: Chooser | None = None,
+    user_id: int | None = None,
+    lang: str | None = None,
+) -> MovieView:
+    """One movie in full (see `resolve_movie`), with `user_id`'s status."""
+    view = resolve_movie(ctx, ref, year=year, choose=choose, lang=lang)
+    if user_id is None:
+        return view
+    with ctx.db.read() as session:
+        return with_status(session, user_id, [view])[0]

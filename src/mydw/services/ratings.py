@@ -1,0 +1,234 @@
+"""IMDb ratings: the one place that checks, asks OMDb for, and stores them.
+
+Used by `show` (a movie's details, through the catalog), `discover` (movies with no rating
+yet) and `refresh` (cron). A rating is believed only when finite and between 0 and 10, a
+vote count only when a whole number between 0 and `MAX_VOTES`; anything else is stored as
+unknown (NULL). Whatever is written sets `imdb_updated_on` (the movie was checked).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, cast
+
+from sqlalchemy import Table, bindparam, select, update
+
+from mydw.db.models import Movie
+from mydw.domain.constants import MAX_VOTES, OMDB_HINT, RATING_MAX, RATING_MIN
+from mydw.domain.errors import MydwError, NotFound, UpstreamAuthError
+from mydw.domain.types import utcnow
+from mydw.services import notices, upstream
+from mydw.services.context import AppContext
+from mydw.services.views import MovieView, movie_view
+
+if TYPE_CHECKING:
+    from mydw.clients.omdb import OmdbClient
+    from mydw.clients.tmdb import TmdbClient
+
+log = logging.getLogger("mydw.ratings")
+
+
+@dataclass(frozen=True)
+class Rating:
+    """What IMDb says of a movie (either may be unknown)."""
+
+    rating: float | None
+    votes: int | None
+
+
+NO_RATING = Rating(None, None)
+
+
+# --------------------------------------------------------------------------- checking
+
+
+def valid_rating(value: Any) -> float | None:
+    """`value` as a rating when it is a finite number from 0 to 10, else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    number = float(value)
+    if not math.isfinite(number) or not RATING_MIN <= number <= RATING_MAX:
+        log.debug("IMDb rating %r ignored (not between 0 and 10)", value)
+        return None
+    return number
+
+
+def valid_votes(value: Any) -> int | None:
+    """`value` as a vote count when it is a whole number from 0 to MAX_VOTES, else None."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_VOTES:
+        if value is not None:
+            log.debug("IMDb vote count %r ignored", value)
+        return None
+    return value
+
+
+def checked(rating: Any, votes: Any) -> Rating:
+    return Rating(valid_rating(rating), valid_votes(votes))
+
+
+def row_values(found: Rating | None, *, now: datetime | None = None) -> dict[str, Any]:
+    """The `movies` columns to write for a rating (None: checked, nothing known)."""
+    good = checked(found.rating, found.votes) if found is not None else NO_RATING
+    return {
+        "imdb_rating": good.rating,
+        "vote_count": good.votes,
+        "imdb_updated_on": now or utcnow(),
+    }
+
+
+# --------------------------------------------------------------------------- storing
+
+
+def apply(movie: Movie, found: Rating | None, *, now: datetime | None = None) -> None:
+    """Set the rating on a `Movie` row of an open transaction."""
+    for column, value in row_values(found, now=now).items():
+        setattr(movie, column, value)
+
+
+def store(ctx: AppContext, movie_id: int, found: Rating | None, *,
+          imdb_id: str | None = None) -> None:
+    """Write one movie's rating (and the IMDb id it was found by) in its own transaction."""
+    values = row_values(found)
+    if imdb_id:
+        values["imdb_id"] = imdb_id
+    with ctx.db.write() as session:
+        session.execute(update(Movie).where(Movie.id == movie_id).values(**values))
+
+
+def store_rows(ctx: AppContext, rows: Sequence[dict[str, Any]]) -> None:
+    """Write many movies in one transaction: each row has `movie_id` and any of
+    `imdb_rating`/`vote_count` (checked here), `imdb_updated_on`, `imdb_id`.
+
+    Core UPDATE ... WHERE id = :movie_id, one executemany per row shape: as fast as the
+    ORM's bulk update by primary key, but a movie deleted meanwhile is skipped instead of
+    failing the batch with StaleDataError.
+    """
+    if not rows:
+        return
+    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        clean = dict(row)
+        if "imdb_rating" in clean:
+            clean["imdb_rating"] = valid_rating(clean["imdb_rating"])
+        if "vote_count" in clean:
+            clean["vote_count"] = valid_votes(clean["vote_count"])
+        shapes.setdefault(tuple(clean), []).append(clean)
+    table = cast(Table, Movie.__table__)
+    statement = update(table).where(table.c.id == bindparam("movie_id"))
+    with ctx.db.write() as session:
+        for same in shapes.values():
+            session.execute(statement, same)
+
+
+# --------------------------------------------------------------------------- asking OMDb
+
+
+@dataclass(frozen=True)
+class Found:
+    """One OMDb answer: the IMDb id asked about (maybe learnt from TMDB) and its rating
+    (None: OMDb has no data for it)."""
+
+    imdb_id: str | None
+    rating: Rating | None
+
+
+class OmdbRatings:
+    """Asks OMDb for missing IMDb ratings, with the IMDb id from TMDB's external ids when
+    a movie has none. At most `budget` lookups (None: no limit); after one failure
+    (quota, refused key, network) it stops asking and `notice` says why.
+    """
+
+    def __init__(self, ctx: AppContext, *, tmdb: TmdbClient | None = None,
+                 budget: int | None = None) -> None:
+        self.ctx = ctx
+        self.tmdb = tmdb
+        self.budget = budget
+        self.notice: str | None = None
+        self._client: OmdbClient | None = None
+        self._opened = False
+
+    @property
+    def client(self) -> OmdbClient | None:
+        if not self._opened:
+            self._opened = True
+            self._client = upstream.omdb_client(self.ctx)
+        return self._client
+
+    def lookup(self, imdb_id: str | None, tmdb_id: int | None = None) -> Found | None:
+        """OMDb's answer, or None when OMDb was not asked (no key, budget spent, stopped
+        after a failure, no IMDb id to be had)."""
+        if self.notice is not None or (self.budget is not None and self.budget <= 0):
+            return None
+        client = self.client
+        if client is None:
+            return None
+        if self.budget is not None:
+            self.budget -= 1
+        try:
+            if not imdb_id and self.tmdb is not None and tmdb_id is not None:
+                imdb_id = self.tmdb.external_imdb_id(tmdb_id)
+            if not imdb_id:
+                return None
+            answer = client.rating(imdb_id)
+        except MydwError as error:
+            self.notice = (f"IMDb rating not fetched from OMDb ({notices.reason(error)}); "
+                           "`mydw refresh` fills missing ratings")
+            self.close()
+            return None
+        return Found(imdb_id, None if answer is None
+                     else checked(answer.imdb_rating, answer.imdb_votes))
+
+    def fill(self, view: MovieView) -> MovieView:
+        """`view` with its rating from OMDb (stored) when it has none and OMDb answers."""
+        if view.imdb_rating is not None:
+            return view
+        found = self.lookup(view.imdb_id, view.tmdb_id)
+        if found is None:
+            return view
+        store(self.ctx, view.id, found.rating, imdb_id=found.imdb_id)
+        rating = found.rating or NO_RATING
+        return replace(view, imdb_id=found.imdb_id, imdb_rating=rating.rating,
+                       vote_count=rating.votes)
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+        self._client = None
+
+    def __enter__(self) -> OmdbRatings:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def fill_imdb_rating(ctx: AppContext, tmdb_id: int) -> MovieView:
+    """Fetch the IMDb rating and votes of a cached movie from OMDb and store them.
+
+    Needs an OMDb key (UpstreamAuthError otherwise); OMDb failures raise. A movie OMDb
+    has no data for gets NULL rating and votes, with `imdb_updated_on` set (checked).
+    """
+    with ctx.db.read() as session:
+        movie = session.scalar(select(Movie).where(Movie.tmdb_id == tmdb_id))
+        view = movie_view(movie) if movie is not None else None
+    if view is None:
+        raise NotFound(f"movie tmdb:{tmdb_id} is not in the local cache")
+    client = upstream.omdb_client(ctx)
+    if client is None:
+        raise UpstreamAuthError("no OMDb API key is configured", service="OMDb", hint=OMDB_HINT)
+    with client:
+        if not view.imdb_id:
+            return view
+        answer = client.rating(view.imdb_id)
+    found = None if answer is None else checked(answer.imdb_rating, answer.imdb_votes)
+    with ctx.db.write() as session:
+        row = session.get(Movie, view.id)
+        if row is None:
+            raise NotFound(f"movie tmdb:{tmdb_id} is not in the local cache")
+        apply(row, found)
+        session.flush()
+        return movie_view(row)
