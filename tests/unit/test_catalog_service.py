@@ -3,6 +3,7 @@ asks upstream, and what happens when upstream fails."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -21,6 +22,7 @@ from mydw.domain.errors import (
     RateLimited,
     UpstreamAuthError,
     UpstreamError,
+    UsageError,
 )
 from mydw.domain.types import utcnow
 from mydw.services import catalog, upstream
@@ -563,3 +565,61 @@ def test_cli_chooser_prompts_with_a_numbered_list(
     monkeypatch.setattr(typer, "prompt", lambda *a, **k: "")  # cancelled
     with pytest.raises(Ambiguous):
         catalog.resolve_movie(cat, "The Lighthouse Keeper", choose=movie_chooser("en"))
+
+
+# --------------------------------------------------------------------------- references with a year
+
+
+def test_a_year_in_the_reference_wins_over_the_year_argument(cat: AppContext) -> None:
+    old = catalog.resolve_movie(cat, "The Lighthouse Keeper (1998)", year=2019)
+    new = catalog.resolve_movie(cat, "the lighthouse keeper (2019)")
+    assert (old.tmdb_id, new.tmdb_id) == (900001, 900002)
+    assert catalog.resolve_movie(cat, "The Lighthouse Keeper", year=2019).tmdb_id == 900002
+    assert catalog.resolve_movie(cat, "tmdb:900003", year=1900).tmdb_id == 900003
+
+
+def test_candidates_of_an_ambiguous_title_are_labelled_title_and_year(cat: AppContext) -> None:
+    with pytest.raises(Ambiguous) as info:
+        catalog.resolve_movie(cat, "The Lighthouse Keeper")
+    labels = sorted(c.label() for c in info.value.candidates)
+    assert labels == ["The Lighthouse Keeper (1998)", "The Lighthouse Keeper (2019)"]
+    assert info.value.hint is not None and '"The Lighthouse Keeper (' in info.value.hint
+
+
+def test_an_implausible_year_in_the_reference_is_a_usage_error(cat: AppContext) -> None:
+    with pytest.raises(UsageError) as info:
+        catalog.resolve_movie(cat, "Dune (1200)")
+    assert info.value.parameter == "year" and info.value.message.startswith("year 1200")
+
+
+def test_search_with_no_result_says_the_year(cat: AppContext) -> None:
+    result = catalog.search(cat, "lighthouse", year=1900)
+    assert result.movies == []
+    assert result.year == 1900
+    assert result.empty_message == "no movie matches 'lighthouse' from 1900"
+    assert catalog.search(cat, "nothing like it").empty_message == (
+        "no movie matches 'nothing like it'"
+    )
+
+
+def test_offline_search_notice_has_one_wording(cat: AppContext) -> None:
+    catalog.search(cat, "lighthouse")
+    result = catalog.search(cat, "lighthouse", offline=True)
+    assert result.notice == "TMDB unavailable (offline); answered from the local cache"
+
+
+def test_unreachable_tmdb_notice_names_no_exception_class(
+    cat: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    catalog.search(cat, "lighthouse")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("MYDW_TMDB_BASE_URL", f"http://127.0.0.1:{port}/3")
+    fresh = AppContext()
+    try:
+        result = catalog.search(fresh, "lighthouse keeper")
+    finally:
+        fresh.close()
+    assert result.notice == "TMDB unavailable (no connection); answered from the local cache"
+    assert "Error" not in result.notice

@@ -303,3 +303,66 @@ def test_genre_names_in_both_languages() -> None:
     assert filters.parse_genres(["Science Fiction", "science-fiction", "SCI-FI", "878"]) == [878]
     assert filters.parse_genres(["Comédie", "comedie", "Drame", "Familial"]) == [35, 18, 10751]
     assert filters.parse_genres(["Mystère", "guerre", "Téléfilm"]) == [9648, 10752, 10770]
+
+
+# --------------------------------------------------------------------------- sort, then cut
+
+
+def test_sort_by_rating_sorts_everything_that_passed_then_cuts(world: World) -> None:
+    # TMDB's order (its own average) differs from the IMDb ratings the movies are judged on.
+    numbers = [(9.0, 6.0), (8.9, 7.0), (8.8, 9.5), (8.7, 9.3), (8.6, 9.4)]
+    with world.ctx.db.write() as session:
+        for i, (tmdb_avg, imdb) in enumerate(numbers):
+            world.tmdb.add_movie(FakeMovie(500000 + i, f"Ranked {i}", "en", "2001-01-01",
+                                           f"Ranked {i}", "x", genre_ids=(37,),
+                                           vote_average=tmdb_avg, vote_count=5000))
+            session.add(Movie(tmdb_id=500000 + i, title_en=f"Ranked {i}", imdb_rating=imdb,
+                              vote_count=90_000, genre_ids=[37]))
+    result = svc.discover(world.ctx, world.user_id, genres=["western"], sort="rating",
+                          limit=3, min_rating=0, min_votes=0)
+    assert result.source == "tmdb"
+    assert _ids(result) == [500002, 500004, 500003]  # the three best IMDb ratings
+
+
+# --------------------------------------------------------------------------- keywords
+
+
+def test_keywords_online_go_through_tmdb_keywords(world: World) -> None:
+    marks.mark(world.ctx, world.user_id, ["900001"], "later")  # marked: never discovered
+    result = svc.discover(world.ctx, world.user_id, keywords=["Lighthouse", "haunted"],
+                          min_rating=0, min_votes=0)
+    assert result.source == "tmdb"
+    assert sorted(_ids(result)) == [900002, 900010]
+    keyword_searches = [r.param("query") for r in world.tmdb.requests
+                        if r.path == "/3/search/keyword"]
+    assert keyword_searches == ["Lighthouse", "haunted"]
+    sent = world.tmdb.last("/3/discover/movie").param("with_keywords")  # type: ignore[union-attr]
+    assert sent is not None and "|" in sent
+    assert set(sent.split("|")) == {"970001", "970017", "970018"}
+
+
+def test_keywords_offline_match_cached_overviews(world: World) -> None:
+    for lang in ("en", "fr"):  # caches all, both languages
+        svc.discover(world.ctx, world.user_id, min_rating=0, min_votes=0, limit=100, lang=lang)
+    marks.mark(world.ctx, world.user_id, ["900001"], "seen")
+    before = world.tmdb.count()
+    result = svc.discover(world.ctx, world.user_id, keywords=["LIGHTHOUSE", "grand-MÈRE"],
+                          min_rating=0, min_votes=0, offline=True)
+    assert world.tmdb.count() == before
+    assert result.source == "cache"
+    assert result.notice == "TMDB unavailable (offline); answered from the local cache"
+    # 900002 (English overview), 900003 (French overview "grand-mère"); 900001 is marked
+    assert sorted(_ids(result)) == [900002, 900003]
+
+
+def test_keywords_tmdb_does_not_know_fall_back_to_the_cache(world: World) -> None:
+    svc.discover(world.ctx, world.user_id, min_rating=0, min_votes=0, limit=100)
+    result = svc.discover(world.ctx, world.user_id, keywords=["orchestra", "zzzz"],
+                          min_rating=0, min_votes=0)
+    assert result.source == "tmdb"  # orchestra is a TMDB keyword
+    assert _ids(result) == [900012]
+    none = svc.discover(world.ctx, world.user_id, keywords=["zzzz"], min_rating=0, min_votes=0)
+    assert none.source == "cache" and none.movies == []
+    assert none.notice == (
+        "TMDB unavailable (no TMDB keyword matches 'zzzz'); answered from the local cache"
+    )

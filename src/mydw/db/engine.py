@@ -1,4 +1,7 @@
-"""The database: engine, SQLite pragmas, transactions, and errors translated for users."""
+"""The database: engine, SQLite pragmas, transactions, and errors translated for users.
+
+Imports point one way: `engine` → `migrate` (lazily, on first use) → `urls`; `migrate`
+never imports `engine` (it takes any object shaped like `migrate.MigratableDatabase`)."""
 
 from __future__ import annotations
 
@@ -9,34 +12,17 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, exc
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, sessionmaker
 
 from mydw.config import paths
+from mydw.db.urls import describe, resolve_url
 from mydw.domain.errors import ConfigError, DatabaseError, MydwError
+
+__all__ = ["BUSY_TIMEOUT_MS", "Database", "describe", "resolve_url", "translate"]
 
 # How long a writer waits for another one (several `mydw mark` and a cron `refresh` at once).
 BUSY_TIMEOUT_MS = 30_000
-
-
-def resolve_url(configured: str | None) -> URL:
-    """The configured URL, or the default SQLite file; `postgresql://` means psycopg 3."""
-    if not configured:
-        return URL.create("sqlite+pysqlite", database=str(paths.default_database_path()))
-    try:
-        url = make_url(configured)
-    except exc.ArgumentError as e:
-        raise ConfigError(f"invalid database URL {configured!r}") from e
-    if url.drivername in ("postgresql", "postgres"):
-        url = url.set(drivername="postgresql+psycopg")
-    if url.drivername == "sqlite":
-        url = url.set(drivername="sqlite+pysqlite")
-    return url
-
-
-def describe(url: URL) -> str:
-    """The URL with its password hidden, for messages."""
-    return url.render_as_string(hide_password=True)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -9,16 +9,32 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any, Protocol
 
-from sqlalchemy import Connection, inspect, text
+from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy.engine import URL
 
 from mydw.db.revisions import HEAD, REVISIONS
+from mydw.db.urls import describe
 from mydw.domain.errors import DatabaseError
 from mydw.domain.types import utcnow
 
-if TYPE_CHECKING:
-    from mydw.db.engine import Database
+
+class MigratableDatabase(Protocol):
+    """What migrations need of a database (`mydw.db.engine.Database` fits)."""
+
+    url: URL
+    is_sqlite: bool
+
+    @property
+    def engine(self) -> Engine: ...
+
+    @property
+    def sqlite_path(self) -> Path | None: ...
+
+
+Database = MigratableDatabase
 
 SEED_TABLES = {"users", "movies", "user_movies", "chat_sessions"}
 _PG_LOCK_KEY = 0x6D796477  # "mydw": one migration at a time on a shared server
@@ -40,8 +56,6 @@ def current_revision(conn: Connection) -> str | None:
 
 def _check_known(revision: str | None, db: Database) -> None:
     if revision is not None and revision not in REVISIONS:
-        from mydw.db.engine import describe
-
         raise DatabaseError(
             f"the database {describe(db.url)} is at revision {revision}, which this version of "
             f"mydw does not know (it knows up to {HEAD}); upgrade mydw — the database was "

@@ -11,6 +11,11 @@ Safety:
 * updates are committed in batches (one executemany UPDATE per batch), so a run killed
   mid-way keeps what it finished;
 * the dataset is read completely before the first write, so a corrupt file changes nothing.
+
+Why this module is long (~500 lines): it is one job, a refresh run, whose parts (the lock,
+the due movies, IMDb ids from TMDB, the batched writer, the two sources and the `auto`
+fallback between them) share the run's summary and writer; split, they would pass that
+state around. Checking and storing ratings is `services.ratings`'s.
 """
 
 from __future__ import annotations
