@@ -217,13 +217,13 @@ def test_a_bad_config_value_fails_where_it_is_read_naming_the_key(
     ("variable", "value", "args"),
     [("MYDW_DISCOVER_MIN_VOTES", "lots", ["discover"]),
      ("MYDW_HTTP_TIMEOUT", "abc", ["search", "keeper", "--refresh"]),
-     ("MYDW_SEARCH_FRESHNESS", "soon", ["search", "keeper"]),
-     ("MYDW_LLM_HISTORY", "1", ["config", "get", "llm-history"])],
+     ("MYDW_SEARCH_FRESHNESS", "soon", ["search", "keeper"])],
 )
 def test_a_bad_variable_is_exit_1_naming_it_and_harmless_elsewhere(
     online: Cli, variable: str, value: str, args: list[str]
 ) -> None:
     online.signup()
+    online.ok(*args)  # with good settings (and the search cached)
     env = {variable: value}
     assert online("whoami", env=env).returncode == 0
     result = online(*args, env=env)

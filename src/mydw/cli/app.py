@@ -134,8 +134,10 @@ def _report(error: MydwError, state: RunState) -> None:
         return
     colour = sys.stderr.isatty() and not os.environ.get("NO_COLOR")
     label = "\033[1;31merror:\033[0m" if colour else "error:"
-    lines = [f"mydw: {label} {error.message}"]
-    lines += [f"  {c.label()} — tmdb:{c.tmdb_id}" for c in error.candidates]
+    from mydw.cli import render
+
+    lines = [f"mydw: {label} {render.clean(error.message)}"]
+    lines += [f"  {render.clean(c.label())} — tmdb:{c.tmdb_id}" for c in error.candidates]
     if error.hint:
         lines.append(f"hint: {error.hint}")
     sys.stderr.write("\n".join(lines) + "\n")
