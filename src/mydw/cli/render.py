@@ -15,6 +15,7 @@ Rich is imported on first use, never at start-up.
 
 from __future__ import annotations
 
+import re
 import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -40,12 +41,16 @@ success = output.success
 
 # --------------------------------------------------------------------------- values
 
+# Terminal escape sequences (CSI `ESC [ ... m`, OSC `ESC ] ... BEL|ESC \\`, other `ESC x`).
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.?|\x9b[0-?]*[ -/]*[@-~]")
+
 
 def clean(text: str | None, *, one_line: bool = True) -> str:
     """Remote text made safe to print: control characters (ESC, CSI, OSC...) removed, tabs
     and (for one line) newlines turned into spaces."""
     if not text:
         return ""
+    text = _ESCAPES.sub("", text)
     keep = "" if one_line else "\n"
     out = []
     for char in text:
@@ -171,10 +176,10 @@ class _Column:
 def _columns(movies: Sequence[MovieView]) -> list[_Column]:
     columns = [
         _Column("Title", title, style="bold"),
-        _Column("Year", lambda m, _: year(m), "right", drop=4),
+        _Column("Year", lambda m, _: year(m), "right", drop=3),
         _Column("IMDb", lambda m, _: rating(m.imdb_rating), "right"),
-        _Column("Votes", lambda m, _: votes(m.vote_count), "right", drop=2),
-        _Column("Genres", genres, drop=3),
+        _Column("Votes", lambda m, _: votes(m.vote_count), "right", drop=4),
+        _Column("Genres", genres, drop=2),
     ]
     if any(m.status for m in movies):
         columns.append(_Column("Status", lambda m, _: status(m.status)))
@@ -188,7 +193,7 @@ def movie_table(
     movies: Sequence[MovieView], lang: str, *, title: str | None = None, width: int = 80
 ) -> Table:
     """A Rich table of `movies` that fits `width` columns without cutting a word: columns
-    are left out (updated, year, genres, votes: in that order) until the words fit."""
+    are left out (updated, votes, year, genres: in that order) until the words fit."""
     from rich import box
     from rich.measure import Measurement
     from rich.table import Table
