@@ -147,7 +147,9 @@ def _usage(exc: Any, args: Sequence[str]) -> MydwError:
     """Click's usage error (bad option, value outside a type, choice or range) as ours."""
     ctx = getattr(exc, "ctx", None)
     path = ctx.command_path if ctx is not None else "mydw"
-    return UsageError(exc.format_message(), hint=f"see `{path} --help`")
+    param = getattr(exc, "param", None)  # BadParameter, MissingParameter: the parameter
+    return UsageError(exc.format_message(), hint=f"see `{path} --help`",
+                      parameter=getattr(param, "name", None))
 
 
 def _rich_help_only_at_a_terminal() -> None:

@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from mydw.cli import render
 from mydw.cli.options import (
     JsonOption,
     LangOption,
@@ -39,6 +38,7 @@ def search(
     Works without login; shows your status when you are logged in.
     Example: mydw search lighthouse keeper --year 2019 --lang fr
     """
+    from mydw.cli import render
     from mydw.services import accounts, catalog
 
     words = " ".join(query)
@@ -71,6 +71,7 @@ def show(
     The first time fetches it from TMDB (and OMDb); later times read the local cache.
     Example: mydw show "The Lighthouse Keeper (2019)"
     """
+    from mydw.cli import render
     from mydw.services import accounts, catalog
 
     ctx = context()

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mydw.cli import render
 from mydw.cli.options import (
     CsvOption,
     DiscoverSortOption,
@@ -51,6 +50,7 @@ def mark(
 
     Marking a movie again changes its status. Example: mydw mark seen 603 "Dune (2021)"
     """
+    from mydw.cli import render
     from mydw.domain.types import MovieStatus
     from mydw.services import accounts
     from mydw.services import marks as svc
@@ -78,6 +78,7 @@ def unmark(
 
     Example: mydw unmark tt0133093
     """
+    from mydw.cli import render
     from mydw.services import accounts
     from mydw.services import marks as svc
 
@@ -114,6 +115,7 @@ def list_(
 
     Example: mydw list --status later --genre drama --sort rating --json
     """
+    from mydw.cli import render
     from mydw.domain.types import MovieStatus
     from mydw.services import accounts
     from mydw.services import marks as svc
@@ -146,11 +148,14 @@ def list_(
         render.movies(movies, language_)
     else:
         for value, group in _groups(movies):
-            render.movies(group, language_, title=f"{render.status_heading(value)} ({len(group)})")
+            heading = f"{render.status_heading(value)} ({len(group)})"
+            render.movies(group, language_, title=heading)
 
 
 def _groups(movies: list[MovieView]) -> list[tuple[str, list[MovieView]]]:
     """The movies by status, in the order of the statuses, each group keeping the sort."""
+    from mydw.cli import render
+
     groups: dict[str, list[MovieView]] = {s: [] for s in render.STATUS_HEADINGS}
     for movie in movies:
         groups.setdefault(movie.status or "", []).append(movie)
@@ -164,6 +169,7 @@ def stats(json_: JsonOption = False, lang: LangOption = None) -> None:
     """Your numbers: movies per status, average IMDb rating of what you saw, top genres,
     decades and years.
     """
+    from mydw.cli import render
     from mydw.services import accounts
     from mydw.services import marks as svc
 
@@ -207,6 +213,7 @@ def discover(
     when the IMDb rating is not known yet). Without a TMDB key or network, answers from
     the local cache and says so on stderr. Example: mydw discover -g thriller --year-from 2000
     """
+    from mydw.cli import render
     from mydw.services import accounts
     from mydw.services import discover as svc
 

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable, Sequence
-from datetime import timedelta
+from datetime import timedelta  # Typer reads the annotation at start-up
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer._click import types as click_types  # Typer bundles Click: never `import click`
 
 from mydw.domain.errors import MydwError
-from mydw.domain.types import LANGUAGES, MovieStatus, fold, parse_duration
 
 if TYPE_CHECKING:
     from typer._click.core import Context, Parameter
@@ -76,6 +75,8 @@ def complete(choices: Iterable[str], incomplete: str) -> list[CompletionItem]:
     """The choices that start with what was typed (case and accents ignored)."""
     from typer._click.shell_completion import CompletionItem
 
+    from mydw.domain.types import fold
+
     typed = fold(incomplete)
     seen: dict[str, None] = {}
     for choice in choices:
@@ -110,10 +111,14 @@ def _constant(module: str, name: str) -> Callable[[], Sequence[str]]:
 
 
 def _status(value: str) -> str:
+    from mydw.domain.types import MovieStatus
+
     return MovieStatus.parse(value).value
 
 
 def _statuses() -> list[str]:
+    from mydw.domain.types import MovieStatus
+
     return [s.cli_name for s in MovieStatus]
 
 
@@ -129,6 +134,7 @@ def _genre(value: str) -> str:
 
 def genre_choices() -> list[str]:
     """Every genre in English and in French (lower case, `-` for spaces), for completion."""
+    from mydw.domain.types import fold
     from mydw.services.filters import BUILTIN_GENRES
 
     names = [name for pair in BUILTIN_GENRES.values() for name in pair]
@@ -144,7 +150,13 @@ def _lang(value: str) -> str:
     return parse_language(value)
 
 
-LANG = Checked("lang", _lang, lambda: LANGUAGES, metavar="[en|fr]")
+def _languages() -> Sequence[str]:
+    from mydw.domain.types import LANGUAGES
+
+    return LANGUAGES
+
+
+LANG = Checked("lang", _lang, _languages, metavar="[en|fr]")
 
 
 def _original_language(value: str) -> str:
@@ -161,6 +173,8 @@ ORIGINAL_LANGUAGE = Checked("language", _original_language, lambda: ORIGINAL_LAN
 
 
 def _duration(value: str) -> timedelta:
+    from mydw.domain.types import parse_duration
+
     return parse_duration(value)
 
 

@@ -15,6 +15,7 @@ Rich is imported on first use, never at start-up.
 
 from __future__ import annotations
 
+import io
 import re
 import sys
 import unicodedata
@@ -42,7 +43,9 @@ success = output.success
 # --------------------------------------------------------------------------- values
 
 # Terminal escape sequences (CSI `ESC [ ... m`, OSC `ESC ] ... BEL|ESC \\`, other `ESC x`).
-_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.?|\x9b[0-?]*[ -/]*[@-~]")
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.?|\x9b[0-?]*[ -/]*[@-~]"
+)
 
 
 def clean(text: str | None, *, one_line: bool = True) -> str:
@@ -204,7 +207,7 @@ def movie_table(
     # Rich measures a table's smallest width as the sum of its columns' longest words.
     from rich.console import Console
 
-    probe = Console(width=10_000, file=_NullFile(), no_color=True)
+    probe = Console(width=10_000, file=io.StringIO(), no_color=True)
     while True:
         table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
                       show_edge=False)
@@ -222,14 +225,6 @@ def movie_table(
         columns.pop(index)
         for row in rows:
             row.pop(index)
-
-
-class _NullFile:
-    def write(self, text: str) -> int:
-        return len(text)
-
-    def flush(self) -> None:
-        pass
 
 
 def movies(

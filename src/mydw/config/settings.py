@@ -116,6 +116,7 @@ class Key:
     parse: Callable[[str], Any] = _text
     in_file: bool = True  # False: an environment variable only (MYDW_HOME, MYDW_DEBUG)
     choices: tuple[str, ...] = ()  # offered by completion of `config set NAME`
+    noun: str = ""  # what a value is ("language"): a refused one is "unknown language 'de'"
 
     @property
     def attr(self) -> str:
@@ -128,6 +129,9 @@ class Key:
         try:
             return self.parse(value)
         except ValueError as exc:
+            if self.noun:
+                raise InvalidInput(f"unknown {self.noun} {value!r} ({self.name} expects {exc})"
+                                   ) from None
             raise InvalidInput(f"{self.name} expects {exc}, not {value!r}") from None
 
 
@@ -138,7 +142,7 @@ KEYS: dict[str, Key] = {
             "SQLAlchemy URL of the database (default: SQLite mydw.db in the data folder)",
             parse=_url),
         Key("lang", "MYDW_LANG", "en", "language of titles and overviews: en or fr",
-            parse=_language, choices=LANGUAGES),
+            parse=_language, choices=LANGUAGES, noun="language"),
         Key("tmdb-api-key", "MYDW_TMDB_API_KEY", None,
             "TMDB v3 API key (32 hex) or read-access token (eyJ...)", secret=True),
         Key("omdb-api-key", "MYDW_OMDB_API_KEY", None, "OMDb API key (IMDb ratings)",
