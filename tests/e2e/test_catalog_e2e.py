@@ -255,7 +255,7 @@ def test_imdb_id_lookup(cli: Mydw, tmdb: FakeTmdb) -> None:
 
 def test_bad_input_exits_1(cli: Mydw, tmdb: FakeTmdb) -> None:
     failed(cli("show", " "), 1)
-    failed(cli("search", "x", "--lang", "de"), 1)
+    failed(cli("search", "x", "--lang", "de"), 2)  # outside the option's choices: usage
     failed(cli("search", "x", "--limit", "0"), 2)  # outside the option's range: usage
     assert tmdb.count() == 0
 

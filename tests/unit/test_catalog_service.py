@@ -25,7 +25,7 @@ from mydw.domain.errors import (
     UsageError,
 )
 from mydw.domain.types import utcnow
-from mydw.services import catalog, upstream
+from mydw.services import catalog
 from mydw.services.context import AppContext
 from mydw.services.views import MovieView
 
@@ -514,12 +514,6 @@ def test_show_adds_the_status(cat: AppContext) -> None:
     with cat.db.write() as session:
         session.add(UserMovie(user_id=user.id, movie_id=movie.id, status="later"))
     assert catalog.show(cat, "900012", user_id=user.id).status == "later"
-
-
-def test_http_timeout_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for raw, expected in [("2.5", 2.5), ("", None), ("x", None), ("-1", None), ("inf", None)]:
-        monkeypatch.setenv(upstream.TIMEOUT_ENV, raw)
-        assert upstream.http_timeout() == expected
 
 
 def test_migration_backfills_existing_movies(ctx: AppContext) -> None:

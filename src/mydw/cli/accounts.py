@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from mydw.cli import output
-from mydw.cli.output import JsonOption
+from mydw.cli import output, prompts
+from mydw.cli.options import JsonOption
 from mydw.cli.state import context
 from mydw.domain.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from mydw.services.accounts import UserInfo
 
 T = TypeVar("T")
 
@@ -28,20 +31,23 @@ def _ask(
     check: Callable[[str], T],
     *,
     secret: bool = False,
-    confirm: bool = False,
     option: str = "",
 ) -> T:
     """Use the given value, or prompt for it when a person is at the terminal."""
     if value is not None:
         return check(value)
-    if not output.interactive():
-        raise InvalidInput(f"missing {option or label} (no terminal to ask)")
+    _need_terminal(option or label)
     while True:
-        answer = typer.prompt(label, hide_input=secret, confirmation_prompt=confirm, err=True)
+        answer = prompts.ask(label, secret=secret)
         try:
             return check(answer)
         except InvalidInput as e:
             output.notice(str(e))
+
+
+def _need_terminal(what: str) -> None:
+    if not output.interactive():
+        raise InvalidInput(f"missing {what} (no terminal to ask)")
 
 
 def _read_password_stdin() -> str:
@@ -67,6 +73,8 @@ def signup(
     """
     from mydw.services import accounts as svc
 
+    ctx = context()
+    before = svc.optional_user(ctx)
     first = _ask(
         first_name, "First name", lambda v: svc.check_name(v, "first name"), option="--first-name"
     )
@@ -82,16 +90,22 @@ def signup(
     if password_stdin:
         password = password_ok(_read_password_stdin())
     else:
-        password = _ask(
-            None, "Password", password_ok, secret=True, confirm=True, option="--password-stdin"
-        )
-    user = svc.signup(context(), first_name=first, last_name=last, email=address, password=password)
+        _need_terminal("--password-stdin")
+        password = prompts.new_password(password_ok)
+    user = svc.signup(ctx, first_name=first, last_name=last, email=address, password=password)
+    _say_who_was_logged_out(before, user.email)
     if json_:
         output.emit_json(user.to_json())
     else:
         output.success(
             f"Welcome, {user.first_name}! Account {user.email} created; you are logged in."
         )
+
+
+def _say_who_was_logged_out(before: UserInfo | None, now: str) -> None:
+    """Logging in as someone else on this machine ends the previous login: say so."""
+    if before is not None and before.email != now:
+        output.notice(f"{before.email} was logged out (one login per database).")
 
 
 def login(
@@ -102,12 +116,15 @@ def login(
     """Log in on this machine (the session token is kept in the keyring)."""
     from mydw.services import accounts as svc
 
+    ctx = context()
+    before = svc.optional_user(ctx)
     address = _ask(email, "Email", lambda v: v.strip(), option="--email")
     if password_stdin:
         password = _read_password_stdin()
     else:
         password = _ask(None, "Password", lambda v: v, secret=True, option="--password-stdin")
-    user = svc.login(context(), email=address, password=password)
+    user = svc.login(ctx, email=address, password=password)
+    _say_who_was_logged_out(before, user.email)
     if json_:
         output.emit_json(user.to_json())
     else:
@@ -157,9 +174,7 @@ def account_delete(
     if not yes:
         if not output.interactive():
             raise InvalidInput("refusing to delete the account without --yes (no terminal to ask)")
-        if not typer.confirm(
-            f"Delete the account {user.email} with all its marks and chats?", err=True
-        ):
+        if not prompts.confirm(f"Delete the account {user.email} with all its marks and chats?"):
             raise typer.Exit(1)
     svc.delete_account(ctx, user.id)
     if json_:
@@ -195,9 +210,7 @@ def account_password(
         current = _ask(
             None, "Current password", lambda v: v, secret=True, option="--password-stdin"
         )
-        new = _ask(
-            None, "New password", password_ok, secret=True, confirm=True, option="--password-stdin"
-        )
+        new = prompts.new_password(password_ok, "New password")
     svc.change_password(ctx, user.id, current=current, new=new)
     output.success(f"Password of {user.email} changed.")
 

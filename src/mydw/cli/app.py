@@ -106,23 +106,35 @@ def _command_for(args: Sequence[str]) -> Any:
     return command
 
 
-def _flag(args: Sequence[str], parameter: str | None) -> str | None:
-    """The option of the running command that stands for a service `parameter`."""
-    if not parameter:
-        return None
+def _flags(args: Sequence[str]) -> dict[str, str]:
+    """Parameter name -> its long flag, for the running command (`year_from` -> `--year-from`;
+    a service's plural `genres` is the command's repeatable `--genre`)."""
+    flags: dict[str, str] = {}
     for param in getattr(_command_for(args), "params", []):
-        if param.name == parameter:
-            longs = [o for o in param.opts if o.startswith("--")]
-            return (longs or param.opts or [parameter])[0] if param.opts else None
-    return None
+        opts = [o for o in param.opts if o.startswith("--")]
+        if param.name and opts:
+            flags[param.name] = opts[0]
+            flags.setdefault(param.name + "s", opts[0])
+    return flags
 
 
 def _with_flag(error: MydwError, args: Sequence[str]) -> MydwError:
-    """Services start a message about a parameter with its name (`limit must be...`): at
-    the command line that name becomes the flag (`--limit must be...`)."""
-    flag = _flag(args, error.parameter)
-    if flag and error.parameter and error.message.startswith(error.parameter):
-        error.message = flag + error.message[len(error.parameter):]
+    """Services start a message about a parameter with its name (`limit must be...`) and may
+    name others (`min_rating 8 is above max_rating 7`): at the command line those names
+    become the command's flags (`--min-rating 8 is above --max-rating 7`)."""
+    if not error.parameter:
+        return error
+    import re
+
+    flags = _flags(args)
+    message = error.message
+    if error.parameter in flags and message.startswith(error.parameter):
+        message = flags[error.parameter] + message[len(error.parameter):]
+    error.message = re.sub(
+        r"(?<![\w-])([a-z]+(?:_[a-z]+)+)\b",
+        lambda m: flags.get(m.group(1), m.group(1)),
+        message,
+    )
     return error
 
 
@@ -134,8 +146,10 @@ def _report(error: MydwError, state: RunState) -> None:
         return
     colour = sys.stderr.isatty() and not os.environ.get("NO_COLOR")
     label = "\033[1;31merror:\033[0m" if colour else "error:"
-    lines = [f"mydw: {label} {error.message}"]
-    lines += [f"  {c.label()} — tmdb:{c.tmdb_id}" for c in error.candidates]
+    from mydw.cli import render
+
+    lines = [f"mydw: {label} {render.clean(error.message)}"]
+    lines += [f"  {render.clean(c.label())} — tmdb:{c.tmdb_id}" for c in error.candidates]
     if error.hint:
         lines.append(f"hint: {error.hint}")
     sys.stderr.write("\n".join(lines) + "\n")
@@ -145,7 +159,9 @@ def _usage(exc: Any, args: Sequence[str]) -> MydwError:
     """Click's usage error (bad option, value outside a type, choice or range) as ours."""
     ctx = getattr(exc, "ctx", None)
     path = ctx.command_path if ctx is not None else "mydw"
-    return UsageError(exc.format_message(), hint=f"see `{path} --help`")
+    param = getattr(exc, "param", None)  # BadParameter, MissingParameter: the parameter
+    return UsageError(exc.format_message(), hint=f"see `{path} --help`",
+                      parameter=getattr(param, "name", None))
 
 
 def _rich_help_only_at_a_terminal() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from mydw.cli import output
-from mydw.cli.output import JsonOption
+from mydw.cli.options import JsonOption
 from mydw.cli.state import context
 
 db_app = typer.Typer(

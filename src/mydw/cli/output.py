@@ -1,4 +1,7 @@
-"""The only places that write to the terminal: JSON/CSV on stdout, Rich for people.
+"""The low-level writers: JSON/CSV on stdout, the Rich consoles, notices on stderr.
+
+What a movie, a rating or a status looks like is `mydw.cli.render`'s (the one renderer);
+the shared options are in `mydw.cli.options`.
 
 stdout carries the result and only the result; notices, progress and errors go to stderr.
 Rich is imported on first use, never at start-up.
@@ -12,33 +15,10 @@ import os
 import sys
 from collections.abc import Iterable, Sequence
 from functools import cache
-from typing import TYPE_CHECKING, Annotated, Any
-
-import typer
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rich.console import Console
-
-JsonOption = Annotated[
-    bool, typer.Option("--json", help="Print one JSON document on stdout (for scripts).")
-]
-YearOption = Annotated[
-    int | None, typer.Option("--year", "-y", help="Release year (picks among remakes).")
-]
-LangOption = Annotated[
-    str | None,
-    typer.Option(
-        "--lang", help="Language of titles and overviews: en or fr (default: the lang setting)."
-    ),
-]
-
-
-def chosen_lang(value: str | None) -> str:
-    """`--lang` when given (validated), else the `lang` setting."""
-    from mydw.cli.state import context
-    from mydw.domain.types import parse_language
-
-    return parse_language(value) if value is not None else context().settings.lang
 
 
 def emit_json(data: Any) -> None:
@@ -126,3 +106,10 @@ def stdin_is_tty() -> bool:
 def interactive() -> bool:
     """A person is at the terminal: prompts are allowed."""
     return stdin_is_tty() and sys.stderr.isatty()
+
+
+# Kept for callers of the old home of the shared options (mydw.cli.options).
+from mydw.cli.options import JsonOption, LangOption, YearOption, chosen_lang  # noqa: E402
+
+__all__ = ["JsonOption", "LangOption", "YearOption", "chosen_lang", "emit_csv", "emit_json",
+           "err", "interactive", "notice", "out", "reset", "stdin_is_tty", "success"]

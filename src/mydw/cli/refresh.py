@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mydw.cli import output
-from mydw.cli.output import JsonOption
+from mydw.cli.options import DurationOption, JsonOption, LimitOption
 from mydw.cli.state import context
 
 if TYPE_CHECKING:
@@ -36,22 +36,11 @@ def refresh(
             "is set, else OMDb).",
         ),
     ] = Source.AUTO,
-    older_than: Annotated[
-        str,
-        typer.Option(
-            "--older-than",
-            metavar="DURATION",
-            help="Refresh ratings checked longer ago than this (30m, 12h, 7d, 2w). Movies "
-            "with no rating yet are always due.",
-        ),
-    ] = "7d",
+    older_than: DurationOption = "7d",  # type: ignore[assignment]  # Click parses the default
     all_: Annotated[
         bool, typer.Option("--all", help="Refresh every cached movie, however fresh.")
     ] = False,
-    limit: Annotated[
-        int | None,
-        typer.Option("--limit", min=1, metavar="N", help="At most N movies (oldest first)."),
-    ] = None,
+    limit: LimitOption = None,
     dataset_file: Annotated[
         Path | None,
         typer.Option(
@@ -75,15 +64,13 @@ def refresh(
 
     Example (crontab): 17 4 * * * mydw refresh --quiet
     """
-    from mydw.domain.types import parse_duration
     from mydw.services.refresh import refresh as run
 
-    age = parse_duration(older_than)
     with _progress_bar(enabled=not quiet and sys.stderr.isatty()) as progress:
         summary = run(
             context(),
             source=source.value,
-            older_than=age,
+            older_than=older_than,
             all_=all_,
             limit=limit,
             dataset_file=dataset_file,

@@ -1,4 +1,11 @@
-"""Settings: environment wins over the config file (TOML), which wins over defaults.
+"""Settings: ONE registry of every setting and every `MYDW_*` variable, each parsed into its
+type when it is READ.
+
+Precedence: environment > config file (TOML) > default. A value is parsed lazily, setting by
+setting, the first time a command reads it (`ctx.settings.discover_min_votes`): a bad value
+is a `ConfigError` (exit 1) naming the variable or the key and what it expects, on the
+commands that read it and on no other. `mydw config set` / `unset` never parse the stored
+values, so they can always repair a bad one (even a value of the wrong TOML type).
 
 Secrets (API keys) are declared here too, but their stored value lives in the keyring
 (see `mydw.credentials`); only the environment variable and the key name are known here.
@@ -6,105 +13,173 @@ Secrets (API keys) are declared here too, but their stored value lives in the ke
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from mydw.config import paths
+from mydw.domain.constants import LANGUAGES
 from mydw.domain.errors import ConfigError, InvalidInput
 from mydw.domain.types import parse_duration, parse_language
+
+# --------------------------------------------------------------------------- parsers
+# Each takes the text of a value and returns it typed, or raises ValueError with what it
+# expects ("a whole number ≥ 0"); the registry turns that into one line naming the source.
+
+
+def _text(value: str) -> str:
+    return value
+
+
+def _url(value: str) -> str:
+    scheme, sep, rest = value.partition("://")
+    if not sep or not scheme or not rest or any(c.isspace() for c in value):
+        raise ValueError("a URL (scheme://host...)")
+    return value
+
+
+def _root_url(value: str) -> str:
+    return _url(value).rstrip("/")
+
+
+def _language(value: str) -> str:
+    try:
+        return parse_language(value)
+    except InvalidInput:
+        raise ValueError(f"one of {', '.join(LANGUAGES)}") from None
+
+
+def _duration(value: str) -> str:
+    try:
+        parse_duration(value)
+    except InvalidInput:
+        raise ValueError("a duration: a number and a unit (30m, 24h, 7d, 2w)") from None
+    return value.strip()
+
+
+def _rating(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not 0 <= number <= 10:
+        raise ValueError("a rating between 0 and 10")
+    return number
+
+
+def _count(minimum: int) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        text = value.strip()
+        if not text.isdigit() or int(text) < minimum:
+            raise ValueError(f"a whole number ≥ {minimum}")
+        return int(text)
+
+    return parse
+
+
+def _seconds(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not (math.isfinite(number) and number > 0):
+        raise ValueError("a number of seconds greater than 0 (e.g. 10 or 2.5)")
+    return number
+
+
+def _flag(value: str) -> bool:
+    text = value.strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("", "0", "false", "no", "off"):
+        return False
+    raise ValueError("1 or 0")
+
+
+# --------------------------------------------------------------------------- the registry
 
 
 @dataclass(frozen=True)
 class Key:
+    """One setting: its config-file key, its environment variable, its default (as text),
+    its parser and what the parser expects (for `config set` and error messages)."""
+
     name: str
     env: str | None
     default: str | None
     help: str
     secret: bool = False
+    parse: Callable[[str], Any] = _text
+    in_file: bool = True  # False: an environment variable only (MYDW_HOME, MYDW_DEBUG)
+    choices: tuple[str, ...] = ()  # offered by completion of `config set NAME`
+    noun: str = ""  # what a value is ("language"): a refused one is "unknown language 'de'"
 
+    @property
+    def attr(self) -> str:
+        """The attribute of `Settings` that reads it (`discover-min-votes` ->
+        `discover_min_votes`)."""
+        return self.name.replace("-", "_")
 
-def _check_url(value: str) -> str:
-    if "://" not in value:
-        raise InvalidInput(f"{value!r} is not a URL")
-    return value
-
-
-def _check_rating(value: str) -> str:
-    try:
-        number = float(value)
-    except ValueError:
-        raise InvalidInput(f"{value!r} is not a rating between 0 and 10") from None
-    if not 0 <= number <= 10:
-        raise InvalidInput(f"{value!r} is not a rating between 0 and 10")
-    return value
-
-
-def _check_count(value: str) -> str:
-    if not value.isdigit():
-        raise InvalidInput(f"{value!r} is not a whole number")
-    return value
+    def check(self, value: str) -> Any:
+        """`value` parsed, or InvalidInput saying what is expected (for `config set`)."""
+        try:
+            return self.parse(value)
+        except ValueError as exc:
+            if self.noun:
+                raise InvalidInput(f"unknown {self.noun} {value!r} ({self.name} expects {exc})"
+                                   ) from None
+            raise InvalidInput(f"{self.name} expects {exc}, not {value!r}") from None
 
 
 KEYS: dict[str, Key] = {
     k.name: k
     for k in (
-        Key(
-            "database-url",
-            "MYDW_DATABASE_URL",
-            None,
+        Key("database-url", "MYDW_DATABASE_URL", None,
             "SQLAlchemy URL of the database (default: SQLite mydw.db in the data folder)",
-        ),
-        Key("lang", "MYDW_LANG", "en", "language of titles and overviews: en or fr"),
-        Key(
-            "tmdb-api-key",
-            "MYDW_TMDB_API_KEY",
-            None,
-            "TMDB v3 API key (32 hex) or read-access token (eyJ...)",
-            secret=True,
-        ),
-        Key("omdb-api-key", "MYDW_OMDB_API_KEY", None, "OMDb API key (IMDb ratings)", secret=True),
-        Key("tmdb-base-url", "MYDW_TMDB_BASE_URL", "https://api.themoviedb.org/3", "TMDB API root"),
-        Key("omdb-base-url", "MYDW_OMDB_BASE_URL", "https://www.omdbapi.com/", "OMDb API root"),
-        Key(
-            "imdb-datasets-url",
-            "MYDW_IMDB_DATASETS_URL",
-            "https://datasets.imdbws.com",
-            "where title.ratings.tsv.gz lives",
-        ),
-        Key(
-            "search-freshness",
-            "MYDW_SEARCH_FRESHNESS",
-            "24h",
+            parse=_url),
+        Key("lang", "MYDW_LANG", "en", "language of titles and overviews: en or fr",
+            parse=_language, choices=LANGUAGES, noun="language"),
+        Key("tmdb-api-key", "MYDW_TMDB_API_KEY", None,
+            "TMDB v3 API key (32 hex) or read-access token (eyJ...)", secret=True),
+        Key("omdb-api-key", "MYDW_OMDB_API_KEY", None, "OMDb API key (IMDb ratings)",
+            secret=True),
+        Key("tmdb-base-url", "MYDW_TMDB_BASE_URL", "https://api.themoviedb.org/3",
+            "TMDB API root", parse=_root_url),
+        Key("omdb-base-url", "MYDW_OMDB_BASE_URL", "https://www.omdbapi.com/", "OMDb API root",
+            parse=_url),
+        Key("imdb-datasets-url", "MYDW_IMDB_DATASETS_URL", "https://datasets.imdbws.com",
+            "where title.ratings.tsv.gz lives", parse=_root_url),
+        Key("search-freshness", "MYDW_SEARCH_FRESHNESS", "24h",
             "how long a search result is answered from the cache (30m, 24h, 7d)",
-        ),
-        Key(
-            "discover-min-rating",
-            "MYDW_DISCOVER_MIN_RATING",
-            "7.0",
-            "default minimum IMDb rating for discover",
-        ),
-        Key(
-            "discover-min-votes",
-            "MYDW_DISCOVER_MIN_VOTES",
-            "5000",
-            "default minimum IMDb votes for discover",
-        ),
+            parse=_duration, choices=("1h", "24h", "7d")),
+        Key("discover-min-rating", "MYDW_DISCOVER_MIN_RATING", "7.0",
+            "default minimum IMDb rating for discover", parse=_rating),
+        Key("discover-min-votes", "MYDW_DISCOVER_MIN_VOTES", "5000",
+            "default minimum IMDb votes for discover", parse=_count(0)),
+        Key("http-timeout", "MYDW_HTTP_TIMEOUT", None,
+            "seconds to wait for each upstream request (default 10, connect 5)",
+            parse=_seconds),
+        Key("llm-base-url", "MYDW_LLM_BASE_URL", None,
+            "OpenAI-compatible chat model root for mydw chat (default: the built-in assistant)",
+            parse=_root_url),
+        Key("llm-model", "MYDW_LLM_MODEL", None, "the chat model's name"),
+        Key("llm-api-key", "MYDW_LLM_API_KEY", None, "the chat model's API key (optional)",
+            secret=True),
+        Key("llm-history", "MYDW_LLM_HISTORY", "20",
+            "how many past chat messages are sent to the model (≥ 2)", parse=_count(2)),
+        Key("home", "MYDW_HOME", None,
+            "one folder for all state (database, config, cache)", in_file=False),
+        Key("debug", "MYDW_DEBUG", "0", "show tracebacks (also --debug)", parse=_flag,
+            in_file=False),
     )
-}
+}  # fmt: skip
 
-_VALIDATORS = {
-    "lang": parse_language,
-    "tmdb-base-url": _check_url,
-    "omdb-base-url": _check_url,
-    "imdb-datasets-url": _check_url,
-    "database-url": _check_url,
-    "search-freshness": lambda v: (parse_duration(v), v)[1],
-    "discover-min-rating": _check_rating,
-    "discover-min-votes": _check_count,
-}
+BY_ATTR: dict[str, Key] = {k.attr: k for k in KEYS.values() if not k.secret}
 
 
 def key(name: str) -> Key:
@@ -117,8 +192,12 @@ def key(name: str) -> Key:
 
 
 def validate(name: str, value: str) -> str:
-    check = _VALIDATORS.get(key(name).name)
-    return check(value) if check else value
+    """`value` if it parses as setting `name` (InvalidInput saying what it expects)."""
+    key(name).check(value)
+    return value
+
+
+# --------------------------------------------------------------------------- the file
 
 
 def read_file(path: Path | None = None) -> dict[str, Any]:
@@ -151,14 +230,28 @@ def write_file(data: dict[str, Any], path: Path | None = None) -> Path:
     return path
 
 
+def _file_text(value: Any) -> str | None:
+    """A file value as text: strings and numbers are; a list, table or boolean is not."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return None
+    return str(value)
+
+
 def lookup(name: str, file_data: dict[str, Any] | None = None) -> tuple[str | None, str]:
-    """Value of a non-secret setting and where it came from: env, file or default."""
+    """Raw text of a non-secret setting and where it came from: env, file or default.
+
+    Never parses: `config show` / `get` display a bad value as it is. A file value of the
+    wrong TOML type (a list, a table) is shown as TOML would write it.
+    """
     k = key(name)
     if k.env and os.environ.get(k.env):
         return os.environ[k.env], "env"
-    data = read_file() if file_data is None else file_data
-    if k.name in data and not k.secret:
-        return str(data[k.name]), "file"
+    if k.in_file and not k.secret:
+        data = read_file() if file_data is None else file_data
+        if k.name in data:
+            raw = data[k.name]
+            text = _file_text(raw)
+            return (text if text is not None else repr(raw)), "file"
     return k.default, "default"
 
 
@@ -166,39 +259,136 @@ def get(name: str) -> str | None:
     return lookup(name)[0]
 
 
-@dataclass(frozen=True)
-class Settings:
-    """A snapshot of the settings one command needs."""
+def read(name: str, file_data: dict[str, Any] | None = None) -> Any:
+    """Setting `name` parsed into its type (None when unset with no default), or a
+    ConfigError naming the variable or key, and what it expects."""
+    k = key(name)
+    if k.env and os.environ.get(k.env):
+        raw = os.environ[k.env]
+        where = f"{k.env}={raw!r}"
+        fix = f"fix or unset the {k.env} variable"
+    else:
+        data = (read_file() if file_data is None else file_data) if k.in_file else {}
+        if k.name in data and not k.secret:
+            value = data[k.name]
+            text = _file_text(value)
+            where = f"setting {k.name} = {value!r} in {paths.config_file()}"
+            fix = f"`mydw config set {k.name} VALUE` or `mydw config unset {k.name}`"
+            if text is None:
+                raise ConfigError(f"{where}: expected {_expects(k)}", hint=fix,
+                                  parameter=k.name)
+            raw = text
+        elif k.default is None:
+            return None
+        else:
+            raw = k.default
+            where, fix = f"default of {k.name}", ""
+    try:
+        return k.parse(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: expected {exc}", hint=fix or None,
+                          parameter=k.name) from None
 
-    database_url: str | None
-    lang: str
-    tmdb_base_url: str
-    omdb_base_url: str
-    imdb_datasets_url: str
-    search_freshness: str
-    discover_min_rating: float
-    discover_min_votes: int
+
+def _expects(k: Key) -> str:
+    """What `k` expects, as its parser says of a value that cannot be right."""
+    try:
+        k.parse("\0")
+    except ValueError as exc:
+        return str(exc)
+    return "text"
+
+
+class Settings:
+    """The settings of one command, each read (and parsed) on first use.
+
+    `Settings(lang="fr")` pins values (tests, a chat tool); anything not pinned comes from
+    the environment, the config file and the defaults. Attribute names are the keys with
+    `_` for `-`.
+    """
+
+    def __init__(self, **pinned: Any) -> None:
+        unknown = set(pinned) - set(BY_ATTR)
+        if unknown:
+            raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
+        self._values: dict[str, Any] = dict(pinned)
+        self._file: dict[str, Any] | None = None
+
+    def value(self, attr: str) -> Any:
+        """Setting `attr` (`discover_min_votes`), read and parsed once."""
+        if attr not in self._values:
+            k = BY_ATTR[attr]
+            if self._file is None and k.in_file:
+                self._file = read_file()
+            self._values[attr] = read(k.name, self._file or {})
+        return self._values[attr]
+
+    @property
+    def database_url(self) -> str | None:
+        return cast("str | None", self.value("database_url"))
+
+    @property
+    def lang(self) -> str:
+        return cast(str, self.value("lang"))
+
+    @property
+    def tmdb_base_url(self) -> str:
+        return cast(str, self.value("tmdb_base_url"))
+
+    @property
+    def omdb_base_url(self) -> str:
+        return cast(str, self.value("omdb_base_url"))
+
+    @property
+    def imdb_datasets_url(self) -> str:
+        return cast(str, self.value("imdb_datasets_url"))
+
+    @property
+    def search_freshness(self) -> str:
+        """The text (`24h`), checked when read; `search_freshness_delta` is the timedelta."""
+        return cast(str, self.value("search_freshness"))
+
+    @property
+    def search_freshness_delta(self) -> timedelta:
+        return parse_duration(self.search_freshness)
+
+    @property
+    def discover_min_rating(self) -> float:
+        return cast(float, self.value("discover_min_rating"))
+
+    @property
+    def discover_min_votes(self) -> int:
+        return cast(int, self.value("discover_min_votes"))
+
+    @property
+    def http_timeout(self) -> float | None:
+        """Seconds for each upstream request; None: the client's default."""
+        return cast("float | None", self.value("http_timeout"))
+
+    @property
+    def llm_base_url(self) -> str | None:
+        return cast("str | None", self.value("llm_base_url"))
+
+    @property
+    def llm_model(self) -> str | None:
+        return cast("str | None", self.value("llm_model"))
+
+    @property
+    def llm_history(self) -> int:
+        return cast(int, self.value("llm_history"))
+
+    @property
+    def home(self) -> str | None:
+        return cast("str | None", self.value("home"))
+
+    @property
+    def debug(self) -> bool:
+        return cast(bool, self.value("debug"))
+
+    def __repr__(self) -> str:
+        return f"Settings({', '.join(f'{k}={v!r}' for k, v in self._values.items())})"
 
 
 def load() -> Settings:
-    data = read_file()
-
-    def value(name: str) -> str:
-        found, _ = lookup(name, data)
-        return found or ""
-
-    lang = value("lang") or "en"
-    try:
-        lang = parse_language(lang)
-    except InvalidInput as exc:
-        raise ConfigError(f"setting lang: {exc}") from exc
-    return Settings(
-        database_url=lookup("database-url", data)[0],
-        lang=lang,
-        tmdb_base_url=value("tmdb-base-url").rstrip("/"),
-        omdb_base_url=value("omdb-base-url"),
-        imdb_datasets_url=value("imdb-datasets-url").rstrip("/"),
-        search_freshness=value("search-freshness"),
-        discover_min_rating=float(value("discover-min-rating")),
-        discover_min_votes=int(value("discover-min-votes")),
-    )
+    """The settings of a command (nothing is read until a setting is)."""
+    return Settings()

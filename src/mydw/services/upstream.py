@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-import os
 from typing import TYPE_CHECKING
 
 from mydw.domain.constants import TMDB_HINT
@@ -14,19 +12,6 @@ if TYPE_CHECKING:
     from mydw.clients.imdb_datasets import ImdbDatasetsClient
     from mydw.clients.omdb import OmdbClient
     from mydw.clients.tmdb import TmdbClient
-
-
-TIMEOUT_ENV = "MYDW_HTTP_TIMEOUT"
-
-
-def http_timeout() -> float | None:
-    """`MYDW_HTTP_TIMEOUT` in seconds (a positive number), else None (the client's default)."""
-    raw = os.environ.get(TIMEOUT_ENV, "").strip()
-    try:
-        value = float(raw)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) and value > 0 else None
 
 
 def tmdb_credential(ctx: AppContext) -> str | None:
@@ -45,7 +30,7 @@ def tmdb_client(ctx: AppContext) -> TmdbClient:
     from mydw.clients.tmdb import TmdbClient
 
     return TmdbClient(
-        credential, base_url=ctx.settings.tmdb_base_url, timeout=http_timeout(),
+        credential, base_url=ctx.settings.tmdb_base_url, timeout=ctx.settings.http_timeout,
         transport=ctx.transport,
     )
 
@@ -58,14 +43,15 @@ def omdb_client(ctx: AppContext) -> OmdbClient | None:
     from mydw.clients.omdb import OmdbClient
 
     return OmdbClient(
-        key, base_url=ctx.settings.omdb_base_url, timeout=http_timeout(), transport=ctx.transport
+        key, base_url=ctx.settings.omdb_base_url, timeout=ctx.settings.http_timeout,
+        transport=ctx.transport,
     )
 
 
 def imdb_datasets_client(ctx: AppContext) -> ImdbDatasetsClient:
     from mydw.clients.imdb_datasets import ImdbDatasetsClient
 
-    timeout = http_timeout()
+    timeout = ctx.settings.http_timeout
     return ImdbDatasetsClient(
         base_url=ctx.settings.imdb_datasets_url, timeout=timeout, transport=ctx.transport
     )

@@ -1,0 +1,369 @@
+"""The one renderer: how a movie, a rating, a vote count, a status, a genre list and
+"unknown" look, and one function per output kind (human, JSON, CSV).
+
+Human output depends on where stdout goes:
+- a terminal: Rich tables fitted to its width (cells wrap at word boundaries; when the
+  columns cannot fit whole words, the least useful columns are left out; URLs are never
+  split: one that does not fit drops to a line of its own);
+- a pipe or a file: plain text, no padding, no trailing spaces, no wrapping, no tabs: one
+  line per movie for lists, `field: value` lines for one movie.
+
+Remote text (titles, overviews) is stripped of control characters and always printed
+through `rich.text.Text`, never parsed as markup. JSON and CSV never go through Rich.
+Rich is imported on first use, never at start-up.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import sys
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from mydw.cli import output
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
+    from mydw.services.marks import Stats
+    from mydw.services.views import MovieView
+
+UNKNOWN = "—"
+SEPARATOR = " · "
+TMDB_MOVIE_URL = "https://www.themoviedb.org/movie/{}"
+STATUS_HEADINGS = {"seen": "Seen", "later": "Watch later", "not_interested": "Not interested"}
+
+notice = output.notice
+success = output.success
+
+# --------------------------------------------------------------------------- values
+
+# Terminal escape sequences (CSI `ESC [ ... m`, OSC `ESC ] ... BEL|ESC \\`, other `ESC x`).
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.?|\x9b[0-?]*[ -/]*[@-~]"
+)
+
+
+def clean(text: str | None, *, one_line: bool = True) -> str:
+    """Remote text made safe to print: control characters (ESC, CSI, OSC...) removed, tabs
+    and (for one line) newlines turned into spaces."""
+    if not text:
+        return ""
+    text = _ESCAPES.sub("", text)
+    keep = "" if one_line else "\n"
+    out = []
+    for char in text:
+        if char in "\t\r\n" and char not in keep:
+            out.append(" ")
+        elif char == "\n" or unicodedata.category(char) != "Cc":
+            out.append(char)
+    cleaned = "".join(out)
+    return " ".join(cleaned.split()) if one_line else cleaned.strip()
+
+
+def rating(value: float | None) -> str:
+    """An IMDb rating: `7.3`, or UNKNOWN."""
+    return UNKNOWN if value is None else f"{value:.1f}"
+
+
+def votes(value: int | None) -> str:
+    """A vote count: `45,210`, or UNKNOWN."""
+    return UNKNOWN if value is None else f"{value:,}"
+
+
+def rating_and_votes(movie: MovieView) -> str:
+    """`7.3 (45,210 votes)`, `7.3`, or UNKNOWN."""
+    if movie.imdb_rating is None:
+        return UNKNOWN
+    count = f" ({votes(movie.vote_count)} votes)" if movie.vote_count else ""
+    return f"{rating(movie.imdb_rating)}{count}"
+
+
+def status(value: str | None) -> str:
+    """A status as users type it: `seen`, `later`, `not-interested`; UNKNOWN for none."""
+    return value.replace("_", "-") if value else UNKNOWN
+
+
+def status_heading(value: str) -> str:
+    """A status as a heading: `Seen`, `Watch later`, `Not interested`."""
+    return STATUS_HEADINGS.get(value, value)
+
+
+def genre_names(movie: MovieView, lang: str) -> list[str]:
+    """The movie's genres in `lang` (TMDB ids named in English or French; a stored name
+    stands in for an id we do not know)."""
+    from mydw.services.filters import BUILTIN_GENRES
+
+    stored = list(movie.genres)
+    if not movie.genre_ids:
+        return [clean(name) for name in stored]
+    names = []
+    for i, gid in enumerate(movie.genre_ids):
+        pair = BUILTIN_GENRES.get(gid)
+        if pair is not None:
+            names.append(pair[1] if lang == "fr" else pair[0])
+        elif i < len(stored) and len(stored) == len(movie.genre_ids):
+            names.append(clean(stored[i]))
+        else:
+            names.append(f"#{gid}")
+    return names
+
+
+def genres(movie: MovieView, lang: str) -> str:
+    """`Drama, Mystery`, or UNKNOWN."""
+    return ", ".join(genre_names(movie, lang)) or UNKNOWN
+
+
+def year(movie: MovieView) -> str:
+    return str(movie.release_year) if movie.release_year else UNKNOWN
+
+
+def title(movie: MovieView, lang: str) -> str:
+    return clean(movie.title(lang))
+
+
+def label(movie: MovieView, lang: str) -> str:
+    """`Title (1999)`: how a movie is named in messages and candidate lists."""
+    return clean(movie.label(lang))
+
+
+def reference(movie: MovieView, lang: str) -> str:
+    """`Title (1999) — tmdb:603`: a movie named so that it can be typed back."""
+    return f"{label(movie, lang)} — tmdb:{movie.tmdb_id}"
+
+
+def date(movie: MovieView) -> str:
+    return movie.updated_at.date().isoformat() if movie.updated_at else UNKNOWN
+
+
+def movie_line(movie: MovieView, lang: str) -> str:
+    """One plain line: `Title (1999) — tmdb:603 · IMDb 8.7 (2,100,000 votes) · Action,
+    Science Fiction · seen 2024-05-01` (the status only when the movie has one)."""
+    parts = [reference(movie, lang), f"IMDb {rating_and_votes(movie)}", genres(movie, lang)]
+    if movie.status:
+        when = f" {date(movie)}" if movie.updated_at else ""
+        parts.append(f"{status(movie.status)}{when}")
+    return SEPARATOR.join(parts)
+
+
+# --------------------------------------------------------------------------- where to
+
+
+def _piped() -> bool:
+    return not (sys.stdout is not None and sys.stdout.isatty())
+
+
+def _write_lines(lines: Iterable[str]) -> None:
+    write = sys.stdout.write
+    for line in lines:
+        write(line.rstrip() + "\n")
+    sys.stdout.flush()
+
+
+# --------------------------------------------------------------------------- movie lists
+
+
+@dataclass(frozen=True)
+class _Column:
+    header: str
+    cell: Callable[[MovieView, str], str]
+    justify: str = "left"
+    drop: int = 0  # 0: always shown; higher numbers are left out first when space is short
+    style: str = ""
+
+
+def _columns(movies: Sequence[MovieView]) -> list[_Column]:
+    columns = [
+        _Column("Title", title, style="bold"),
+        _Column("Year", lambda m, _: year(m), "right", drop=3),
+        _Column("IMDb", lambda m, _: rating(m.imdb_rating), "right"),
+        _Column("Votes", lambda m, _: votes(m.vote_count), "right", drop=4),
+        _Column("Genres", genres, drop=2),
+    ]
+    if any(m.status for m in movies):
+        columns.append(_Column("Status", lambda m, _: status(m.status)))
+    if any(m.updated_at for m in movies):
+        columns.append(_Column("Updated", lambda m, _: date(m), drop=5))
+    columns.append(_Column("TMDB", lambda m, _: str(m.tmdb_id), "right", style="dim"))
+    return columns
+
+
+def movie_table(
+    movies: Sequence[MovieView], lang: str, *, title: str | None = None, width: int = 80
+) -> Table:
+    """A Rich table of `movies` that fits `width` columns without cutting a word: columns
+    are left out (updated, votes, year, genres: in that order) until the words fit."""
+    from rich import box
+    from rich.measure import Measurement
+    from rich.table import Table
+    from rich.text import Text
+
+    columns = _columns(movies)
+    rows = [[column.cell(m, lang) for column in columns] for m in movies]
+    # Rich measures a table's smallest width as the sum of its columns' longest words.
+    from rich.console import Console
+
+    probe = Console(width=10_000, file=io.StringIO(), no_color=True)
+    while True:
+        table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+                      show_edge=False)
+        for column in columns:
+            table.add_column(column.header, justify=column.justify,  # type: ignore[arg-type]
+                             style=column.style or None, overflow="fold")
+        for row in rows:
+            table.add_row(*(Text(cell) for cell in row))
+        needed = Measurement.get(probe, probe.options, table).minimum
+        droppable = [c for c in columns if c.drop]
+        if needed <= width or not droppable:
+            return table
+        victim = max(droppable, key=lambda c: c.drop)
+        index = columns.index(victim)
+        columns.pop(index)
+        for row in rows:
+            row.pop(index)
+
+
+def movies(
+    movies: Sequence[MovieView], lang: str, *, title: str | None = None,
+    console: Console | None = None,
+) -> None:
+    """A human list of movies on stdout: a Rich table at a terminal, fitted to its width
+    (or to `console`'s); one plain tab-free line per movie when piped (no title)."""
+    if console is None and _piped():
+        _write_lines(movie_line(m, lang) for m in movies)
+        return
+    console = console or output.out()
+    console.print(movie_table(movies, lang, title=title, width=console.width))
+
+
+# --------------------------------------------------------------------------- one movie
+
+
+def _detail_fields(movie: MovieView, lang: str) -> list[tuple[str, str, bool]]:
+    """(label, value, is_url) of `show`, in order; empty values are left out."""
+    other = "en" if lang == "fr" else "fr"
+    other_title = movie.title_en if lang == "fr" else movie.title_fr
+    trailer = (movie.trailer_fr or movie.trailer_en) if lang == "fr" else movie.trailer_en
+    fields = [
+        ("Title", title(movie, lang), False),
+        (f"Title ({other})", clean(other_title) if other_title and
+         clean(other_title) != title(movie, lang) else "", False),
+        ("Year", year(movie), False),
+        ("Genres", genres(movie, lang), False),
+        ("Original language", movie.original_language or UNKNOWN, False),
+        ("IMDb rating", rating_and_votes(movie), False),
+        ("Status", status(movie.status) if movie.status else "", False),
+        ("Updated", date(movie) if movie.updated_at else "", False),
+        ("Overview", clean(movie.overview(lang), one_line=False), False),
+        ("Trailer", trailer or movie.trailer_fr or "", True),
+        ("Poster", movie.poster_url or "", True),
+        ("IMDb", movie.imdb_url or "", True),
+        ("TMDB", TMDB_MOVIE_URL.format(movie.tmdb_id), True),
+    ]
+    return [(name, value, url) for name, value, url in fields if value]
+
+
+def movie_details(movie: MovieView, lang: str, *, console: Console | None = None) -> None:
+    """One movie in full: a label/value grid at a terminal (a URL too long for its cell
+    gets a line of its own, unsplit); `field: value` lines when piped."""
+    fields = _detail_fields(movie, lang)
+    if console is None and _piped():
+        _write_lines(f"{name}: {clean(value)}" for name, value, _ in fields)
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    console = console or output.out()
+    label_width = max(len(name) for name, _, _ in fields)
+    room = console.width - label_width - 2
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="dim", no_wrap=True)
+    grid.add_column()
+    long_urls = []
+    for name, value, is_url in fields:
+        if is_url and len(value) > room:
+            long_urls.append((name, value))
+            continue
+        grid.add_row(name, Text(value, style="bold" if name == "Title" else ""))
+    console.print(grid)
+    for name, value in long_urls:
+        console.print(Text(f"{name}: {value}"), soft_wrap=True)
+
+
+# --------------------------------------------------------------------------- machine
+
+
+def json(data: Any) -> None:
+    """One JSON document on stdout (arrays one compact item per line)."""
+    output.emit_json(data)
+
+
+def movies_json(movies: Iterable[MovieView]) -> None:
+    """Movies as every command prints them in JSON: `MovieView.to_json()`."""
+    output.emit_json([m.to_json() for m in movies])
+
+
+CSV_HEADER = ("tmdb_id", "imdb_id", "title", "title_en", "title_fr", "release_year", "status",
+              "updated_at", "imdb_rating", "vote_count", "genres", "original_language")
+
+
+def movies_csv(movies: Iterable[MovieView], lang: str) -> None:
+    """Movies as CSV on stdout (genres joined with `|`, empty cells for unknown)."""
+    from mydw.domain.types import iso_utc
+
+    output.emit_csv(CSV_HEADER, (
+        [m.tmdb_id, m.imdb_id, m.title(lang), m.title_en, m.title_fr, m.release_year,
+         m.status, iso_utc(m.updated_at), m.imdb_rating, m.vote_count, "|".join(m.genres),
+         m.original_language]
+        for m in movies
+    ))
+
+
+# --------------------------------------------------------------------------- stats
+
+
+def _stats_sections(result: Stats, lang: str) -> list[tuple[str, str, list[tuple[str, int]]]]:
+    from mydw.services.filters import genre_name
+
+    return [
+        ("Top genres (seen)", "Genre",
+         [(genre_name(g.genre_id, lang) if g.genre_id else clean(g.genre), g.count)
+          for g in result.top_genres]),
+        ("Decades (seen)", "Decade",
+         [(f"{decade}s", n) for decade, n in sorted(result.decades.items())]),
+        ("Years (seen)", "Year", [(str(y), n) for y, n in sorted(result.years.items())]),
+    ]
+
+
+def stats(result: Stats, lang: str, *, console: Console | None = None) -> None:
+    """Counts per status, the average IMDb rating of what was seen, top genres, decades and
+    years: tables at a terminal, `field: value` lines when piped."""
+    counts = ", ".join(f"{status_heading(s).lower()} {n}" for s, n in result.counts.items())
+    lines = [f"{result.total} movies marked: {counts}"]
+    average = result.average_imdb_rating_seen
+    if average is not None:
+        lines.append(f"Average IMDb rating of what you saw: {average:.2f} "
+                     f"({result.rated_seen} rated)")
+    sections = [s for s in _stats_sections(result, lang) if s[2]]
+    if console is None and _piped():
+        for heading, _, items in sections:
+            lines.append(f"{heading}: " + ", ".join(f"{name} {n}" for name, n in items))
+        _write_lines(lines)
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    console = console or output.out()
+    for line in lines:
+        console.print(Text(line))
+    for heading, column, items in sections:
+        table = Table(title=heading, title_justify="left")
+        table.add_column(column)
+        table.add_column("Movies", justify="right")
+        for name, n in items:
+            table.add_row(Text(name), str(n))
+        console.print(table)
