@@ -92,8 +92,35 @@ KEYS: dict[str, Key] = {
             "5000",
             "default minimum IMDb votes for discover",
         ),
+        Key(
+            "llm-base-url",
+            "MYDW_LLM_BASE_URL",
+            None,
+            "OpenAI-compatible API root of a chat model (http://localhost:11434/v1 for Ollama)",
+        ),
+        Key("llm-model", "MYDW_LLM_MODEL", None, "name of the chat model (llama3.1, gpt-4.1-mini)"),
+        Key(
+            "llm-api-key",
+            "MYDW_LLM_API_KEY",
+            None,
+            "API key of the chat model's server (none: no Authorization header)",
+            secret=True,
+        ),
+        Key(
+            "llm-history",
+            "MYDW_LLM_HISTORY",
+            "20",
+            "how many earlier chat messages are sent to the model (2 or more)",
+        ),
     )
 }
+
+
+def _check_history(value: str) -> str:
+    if not value.strip().isdigit() or int(value) < 2:
+        raise InvalidInput(f"{value!r} is not a whole number of at least 2")
+    return value.strip()
+
 
 _VALIDATORS = {
     "lang": parse_language,
@@ -104,6 +131,8 @@ _VALIDATORS = {
     "search-freshness": lambda v: (parse_duration(v), v)[1],
     "discover-min-rating": _check_rating,
     "discover-min-votes": _check_count,
+    "llm-base-url": _check_url,
+    "llm-history": _check_history,
 }
 
 
@@ -178,6 +207,9 @@ class Settings:
     search_freshness: str
     discover_min_rating: float
     discover_min_votes: int
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_history: int = 20
 
 
 def load() -> Settings:
@@ -201,4 +233,14 @@ def load() -> Settings:
         search_freshness=value("search-freshness"),
         discover_min_rating=float(value("discover-min-rating")),
         discover_min_votes=int(value("discover-min-votes")),
+        llm_base_url=(value("llm-base-url").strip().rstrip("/") or None),
+        llm_model=(value("llm-model").strip() or None),
+        llm_history=_setting(_check_history, "llm-history", value("llm-history") or "20"),
     )
+
+
+def _setting(check: Any, name: str, raw: str) -> int:
+    try:
+        return int(check(raw))
+    except InvalidInput as exc:
+        raise ConfigError(f"setting {name}: {exc}") from exc
