@@ -84,6 +84,20 @@ def _str(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _detail(response: httpx.Response) -> str:
+    """OpenAI's `{"error": {"message": ...}}`, else the shared helper's reading."""
+    try:
+        body = json.loads(response.content)
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    error = body.get("error") if isinstance(body, dict) else None
+    message = error.get("message") if isinstance(error, dict) else None
+    if isinstance(message, str) and message.strip():
+        flat = " ".join(message.split())
+        return flat if len(flat) <= 160 else flat[:159] + "…"
+    return error_detail(response)
+
+
 def endpoint_label(base_url: str) -> str:
     """`http://host:port/v1/chat/completions` without userinfo or query."""
     parts = urlsplit(base_url)
@@ -300,7 +314,7 @@ class ChatModelClient:
 
     def _status_error(self, response: httpx.Response) -> UpstreamError:
         status = response.status_code
-        detail = error_detail(response)
+        detail = _detail(response)
         where = f"the {SERVICE} at {self.endpoint}"
         if status in (401, 403):
             if self._has_key:

@@ -101,14 +101,18 @@ def run_turn(ctx: AppContext, user_id: int, text: str, *, lang: str,
     def execute(call: ToolCall) -> ToolOutcome:
         from mydw.services.chat import tools
 
-        outcome = tools.execute(ctx, user_id, call, lang=lang)
+        return tools.execute(ctx, user_id, call, lang=lang)
+
+    def execute_and_record(call: ToolCall) -> ToolOutcome:
+        outcome = execute(call)
         outcomes.append(outcome)
         return outcome
 
     pending: dict[str, Any] | None = None
     try:
         if assistant.builtin:
-            reply, pending = _builtin(ctx, user_id, message, lang, history, execute, outcomes)
+            reply, pending = _builtin(ctx, user_id, message, lang, history,
+                                      execute_and_record, outcomes)
             streamed = False
         else:
             reply = _model(ctx, assistant, message, lang, history, execute, outcomes,
