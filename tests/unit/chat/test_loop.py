@@ -95,7 +95,7 @@ def test_a_tool_call_written_as_text_is_run_not_shown(fake: FakeOpenAI) -> None:
                        chunk_size=3),
                 Answer("Two horror films."))
     shown: list[str] = []
-    result, recorder = run(fake, stream=True, on_text=shown.append)
+    _result, recorder = run(fake, stream=True, on_text=shown.append)
     assert [(c.name, c.arguments) for c in recorder.calls] == [("recommend", {"genre": "Horror"})]
     assert "".join(shown) == "Two horror films."
     assert fake.bodies()[1]["messages"][2]["tool_calls"][0]["function"]["name"] == "recommend"
@@ -104,7 +104,7 @@ def test_a_tool_call_written_as_text_is_run_not_shown(fake: FakeOpenAI) -> None:
 def test_json_that_is_not_a_tool_call_is_shown(fake: FakeOpenAI) -> None:
     fake.script(Answer('{"not": "a call"}'))
     shown: list[str] = []
-    result, recorder = run(fake, stream=True, on_text=shown.append)
+    _result, recorder = run(fake, stream=True, on_text=shown.append)
     assert recorder.calls == [] and "".join(shown) == '{"not": "a call"}'
 
 

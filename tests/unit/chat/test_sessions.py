@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from collections.abc import Iterator
+from datetime import datetime
 
 import pytest
 from tests.conftest import Cli

@@ -20,7 +20,8 @@ MOVIE_KEYS = {
 
 
 @pytest.fixture
-def app(cli: Cli, tmdb: FakeTmdb, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[AppContext, int]]:
+def app(cli: Cli, tmdb: FakeTmdb,
+        monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[AppContext, int]]:
     monkeypatch.setenv("MYDW_TMDB_BASE_URL", tmdb.api_url)
     monkeypatch.setenv("MYDW_TMDB_API_KEY", FAKE_TMDB_API_KEY)
     cli.signup()
