@@ -9,7 +9,7 @@ the option of the running command (`--limit`, `--year-from`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -80,6 +80,7 @@ class MydwError(Exception):
         candidates: Sequence[MovieLike] = (),
         failures: Sequence[Failure] = (),
         code: str | None = None,
+        extra: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -88,6 +89,9 @@ class MydwError(Exception):
         self.service = service or ""
         self.candidates: list[MovieLike] = list(candidates)
         self.failures: list[Failure] = list(failures)
+        # More JSON keys for one kind of failure (a failed chat turn that still saved a
+        # status change carries `session_id`): merged last into `to_json()`.
+        self.extra: dict[str, Any] = dict(extra or {})
         if code is not None:
             if code not in EXIT_CODES:
                 raise ValueError(f"unknown error code {code!r}")
@@ -117,6 +121,8 @@ class MydwError(Exception):
             data["candidates"] = [c.to_json() for c in self.candidates]
         if self.failures:
             data["failures"] = [f.to_json() for f in self.failures]
+        for key, value in self.extra.items():
+            data.setdefault(key, value)
         return data
 
 
