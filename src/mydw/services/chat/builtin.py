@@ -263,7 +263,9 @@ def _describe(req: _Request, norm: str, titles: TitleIndex | None) -> Understand
         start = want.end()
         verb = re.match(r"(?:watch|see|voir|regarder)?\s*", norm[start:])
         start += verb.end() if verb else 0
-    if titles is not None and start < len(norm):
+    # A title is looked for (the index loaded) only when words are left that no filter
+    # read: "90s dramas rated above 8" needs no index, "Dune (2021)" does.
+    if titles is not None and start < len(norm) and (rest or not filters.structured):
         movie, found = _movie_ref(req, (start, len(norm)), titles, strict=False)
         if found is not None and (
             not filters.found or (found.how == "exact" and (rest or not filters.structured))

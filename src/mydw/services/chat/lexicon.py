@@ -52,7 +52,7 @@ def normalize(text: str) -> str:
     return normalize_with_map(text)[0]
 
 
-_PUNCT = re.compile(r"[^\w' -]+")
+_PUNCT = re.compile(r"[^\w']+|_")
 
 
 def title_key(title: str) -> str:
@@ -60,15 +60,37 @@ def title_key(title: str) -> str:
     if not title.isascii():
         decomposed = unicodedata.normalize("NFKD", title.translate(_APOSTROPHES))
         title = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(_PUNCT.sub(" ", title.casefold()).replace("_", " ").split())
+    return " ".join(_PUNCT.sub(" ", title.casefold()).split())
 
 
-_ARTICLE = re.compile(r"^(?:the|an?|les?|la|l'|une?|des|el|il|die|der|das) ?")
+ARTICLE = r"^(?:the|an?|les?|la|l'|une?|des|el|il|die|der|das)(?: |(?<=')(?=.))"
+_ARTICLE = re.compile(ARTICLE)
 
 
 def strip_article(key: str) -> str:
     stripped = _ARTICLE.sub("", key, count=1)
     return stripped or key
+
+
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+_BULK_PUNCT = re.compile(r"[^\w'\n ]+|_+")
+_SPACES = re.compile(r"  +")
+_EDGES = re.compile(r"^ +| +$", re.MULTILINE)
+_REPLACE = [("’", "'"), ("‘", "'"), ("`", "'"), ("´", "'"), ("ʼ", "'"), ("œ", "oe"),
+            ("Œ", "oe"), ("æ", "ae"), ("Æ", "ae")]
+
+
+def fold_many(titles: list[str]) -> list[str]:
+    """`title_key` of every title, in bulk: one pass of each C routine over all of them."""
+    text = "\n".join(titles)
+    if text.count("\n") != len(titles) - 1:  # a title holding a newline: make it a space
+        text = "\n".join(t.replace("\n", " ") for t in titles)
+    for old, new in _REPLACE:
+        if old in text:
+            text = text.replace(old, new)
+    text = _COMBINING.sub("", unicodedata.normalize("NFKD", text)).casefold()
+    text = _EDGES.sub("", _SPACES.sub(" ", _BULK_PUNCT.sub(" ", text)))
+    return text.split("\n") if titles else []
 
 
 _ENDING = r"(?:e|s|es|ne|nes|x|le|les)?"

@@ -14,21 +14,22 @@ then search TMDB, or answer `ambiguous` with candidates).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
-from mydw.services.chat.lexicon import strip_article, title_key
+from mydw.services.chat.lexicon import ARTICLE, fold_many, strip_article, title_key
 
 if TYPE_CHECKING:
     from mydw.services.context import AppContext
 
 TIE_MARGIN = 3.0
+_STRIP_ARTICLES = re.compile(ARTICLE, re.MULTILINE)
 PREFIX_MIN = 6  # characters a prefix match needs
 
 
-@dataclass(frozen=True)
-class TitleEntry:
+class TitleEntry(NamedTuple):
     tmdb_id: int
     title_en: str | None
     title_fr: str | None
@@ -58,8 +59,9 @@ class TitleIndex:
                  loader: Callable[[], Sequence[TitleEntry]] | None = None) -> None:
         self._loader = loader
         self._entries: list[TitleEntry] = []
-        self._full: dict[str, list[tuple[int, str]]] = {}
-        self._short: dict[str, list[tuple[int, str]]] = {}
+        self._titles: list[str] = []  # title n is entry n // 2 (English, then French)
+        self._keys: list[str] = []  # title n's key
+        self._short: dict[str, list[int]] = {}  # key without article -> titles n
         self._choices: list[str] = []
         self._loaded = loader is None
         if self._loaded:
@@ -81,21 +83,20 @@ class TitleIndex:
             self._build(self._loader())
 
     def _build(self, entries: Sequence[TitleEntry]) -> None:
+        """Keys for every title, folded in bulk (C speed: one `title_key` call per title
+        took ~100 ms for 20,000 titles), grouped by their article-less form."""
         self._entries = list(entries)
-        for index, entry in enumerate(self._entries):
-            for title in (entry.title_en, entry.title_fr):
-                if not title:
-                    continue
-                key = title_key(title)
-                if not key:
-                    continue
-                full = self._full.setdefault(key, [])
-                if all(i != index for i, _ in full):
-                    full.append((index, title))
-                short = self._short.setdefault(strip_article(key), [])
-                if all(i != index for i, _ in short):
-                    short.append((index, title))
-        self._choices = list(self._short)
+        self._titles = [t or "" for e in self._entries for t in (e.title_en, e.title_fr)]
+        self._keys = fold_many(self._titles)
+        shorts = _STRIP_ARTICLES.sub("", "\n".join(self._keys)).split("\n")
+        groups = self._short
+        for n, short in enumerate(shorts):
+            groups.setdefault(short, []).append(n)
+        for short in [k for k in groups if not k or not self._keys[groups[k][0]]]:
+            titles = [n for n in groups.pop(short) if self._keys[n]]
+            for n in titles:  # a title that is only an article ("The"): its own key
+                groups.setdefault(self._keys[n], []).append(n)
+        self._choices = list(groups)
 
     def match(self, text: str, *, year: int | None = None,
               strict: bool = False) -> TitleMatch | None:
@@ -118,20 +119,22 @@ class TitleIndex:
             found = TitleMatch(found.title, same_year, found.score, found.how)
         return found
 
-    def _make(self, short_key: str, score: float, how: str) -> TitleMatch:
-        return self._pairs(self._short[short_key], score, how)
-
-    def _pairs(self, pairs: list[tuple[int, str]], score: float, how: str) -> TitleMatch:
-        entries = tuple(self._entries[i] for i, _ in pairs)
-        return TitleMatch(pairs[0][1], entries, score, how)
+    def _make(self, short_key: str, score: float, how: str, key: str | None = None,
+              ) -> TitleMatch:
+        """The entries under `short_key` (only those whose full key is `key`, if given)."""
+        titles = [n for n in self._short[short_key] if key is None or self._keys[n] == key]
+        entries: dict[int, TitleEntry] = {}
+        for n in titles:
+            entries.setdefault(n >> 1, self._entries[n >> 1])
+        return TitleMatch(self._titles[titles[0]], tuple(entries.values()), score, how)
 
     def _exact(self, key: str) -> TitleMatch | None:
-        if key in self._full:
-            return self._pairs(self._full[key], 100.0, "exact")
         short = strip_article(key)
-        if short in self._short:
-            return self._make(short, 100.0, "exact")
-        return None
+        if short not in self._short:
+            return None
+        if any(self._keys[n] == key for n in self._short[short]):
+            return self._make(short, 100.0, "exact", key)
+        return self._make(short, 100.0, "exact")
 
     def _fuzzy(self, short: str) -> TitleMatch | None:
         least = cutoff(len(short))
@@ -156,18 +159,19 @@ class TitleIndex:
             return None
 
         def votes(k: str) -> int:
-            return max(self._entries[i].votes or 0 for i, _ in self._short[k])
+            return max(self._entries[n >> 1].votes or 0 for n in self._short[k])
 
         return self._make(max(keys, key=votes), 90.0, "prefix")
 
 
 def load_entries(ctx: AppContext) -> list[TitleEntry]:
-    """Every cached movie's titles, year and vote count (plain rows, one query)."""
-    from sqlalchemy import select
-
-    from mydw.db.models import Movie
-
-    query = select(Movie.tmdb_id, Movie.title_en, Movie.title_fr, Movie.release_year,
-                   Movie.vote_count)
+    """Every cached movie's titles, year and vote count (one query, plain DBAPI rows:
+    10,000 rows without SQLAlchemy's result processing)."""
     with ctx.db.read() as session:
-        return [TitleEntry(*row) for row in session.connection().execute(query)]
+        cursor = session.connection().connection.cursor()
+        try:
+            cursor.execute("SELECT tmdb_id, title_en, title_fr, release_year, vote_count "
+                           "FROM movies")
+            return [TitleEntry._make(row) for row in cursor.fetchall()]
+        finally:
+            cursor.close()
