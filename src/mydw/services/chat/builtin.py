@@ -216,6 +216,8 @@ def understand(text: str, *, lang: str, pending: dict[str, Any] | None = None,
         return Understanding("stats", _call("list_my_movies", status=status, limit=limit),
                              status=status)
     for status, patterns in it.STATUS:
+        if not patterns.relevant(norm):
+            continue
         for pattern in patterns:
             m = pattern.match(req.norm)
             if m and not _QUESTION.match(m.group("t").strip()):

@@ -3,8 +3,8 @@
 Everything here is matched against *normalized* text (`normalize`): accents stripped,
 case folded, typographic apostrophes made plain, punctuation other than `'`, `-`, `.` and
 `,` turned into spaces. Phrases are therefore written without accents (`comedie`, not
-`comédie`); a trailing `*` in a phrase means "any plural/feminine ending"
-(`francais*` matches français, française, françaises).
+`comédie`); a `*` in a phrase means "any plural/feminine ending" (`francais*` matches
+français, française, françaises), and a space also matches a hyphen.
 
 Genres are TMDB's English names (what `recommend {genre}` and `filters.parse_genres`
 accept). Keywords are English words (TMDB's `/search/keyword` is English; offline they are
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
 
 # --------------------------------------------------------------------------- normalizing
 
@@ -91,18 +90,6 @@ def fold_many(titles: list[str]) -> list[str]:
     text = _COMBINING.sub("", unicodedata.normalize("NFKD", text)).casefold()
     text = _EDGES.sub("", _SPACES.sub(" ", _BULK_PUNCT.sub(" ", text)))
     return text.split("\n") if titles else []
-
-
-_ENDING = r"(?:e|s|es|ne|nes|x|le|les)?"
-
-
-def phrase_pattern(phrases: Iterable[str]) -> str:
-    """One alternation, longest phrases first, whole words only."""
-    parts = []
-    for phrase in sorted(set(phrases), key=len, reverse=True):
-        pieces = (re.escape(piece).replace(r"\ ", "[ -]") for piece in phrase.split("*"))
-        parts.append(_ENDING.join(pieces))
-    return r"(?<![a-z0-9])(?:" + "|".join(parts) + r")(?![a-z0-9])"
 
 
 # --------------------------------------------------------------------------- genres
