@@ -47,14 +47,10 @@ Commands: /new (a new session), /help, /quit (or Ctrl-D). Ctrl-C cancels a reply
 
 
 def show_movies(movies: Sequence[MovieView], lang: str) -> None:
-    """The movies a reply is about. The one place to point at the shared renderer
-    (`render.movies(movies, lang)`) once it exists."""
-    for number, movie in enumerate(movies, 1):
-        rating = "—" if movie.imdb_rating is None else f"{movie.imdb_rating:.1f}"
-        status = f" [{movie.status.replace('_', '-')}]" if movie.status else ""
-        sys.stdout.write(f"{number:>2}. {movie.label(lang)} · IMDb {rating} · "
-                         f"tmdb:{movie.tmdb_id}{status}\n")
-    sys.stdout.flush()
+    """The movies a reply is about, through the renderer every list command uses."""
+    from mydw.cli import render
+
+    render.movies(movies, lang)
 
 
 def _write(text: str) -> None:
@@ -66,7 +62,16 @@ def _print_turn(result: TurnResult, lang: str) -> None:
     if result.streamed:
         _write("\n")
     else:
-        _write(result.reply.rstrip() + "\n")
+        reply = result.reply
+        if result.movies and result.assistant == "builtin":
+            # The built-in's stored reply lists its movies as text (for the history and a
+            # model continuing the session); on screen the renderer shows them instead.
+            from mydw.services.chat.builtin_reply import movie_line
+
+            shown = {movie_line(m, lang) for m in result.movies}
+            first, *rest = reply.splitlines() or [""]
+            reply = "\n".join([first, *(line for line in rest if line not in shown)])
+        _write(reply.rstrip() + "\n")
     if result.movies:
         show_movies(result.movies, lang)
 

@@ -174,7 +174,7 @@ def test_service_errors_come_back_as_data(app: tuple[AppContext, int]) -> None:
     assert {c["tmdb_id"] for c in ambiguous.data["error"]["candidates"]} == {900001, 900002}
     assert ambiguous.actions == []
     genre = run(app, "recommend", genre="Space Opera Western")
-    assert genre.data["error"]["code"] == "invalid_input"
+    assert genre.data["error"]["code"] == "usage"  # an unknown choice (services: UsageError)
     not_mine = run(app, "set_status", movie="900004", status="none")
     assert not_mine.data["error"]["code"] == "not_found"
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mydw.domain.errors import InvalidInput, MydwError, UsageError
@@ -49,10 +49,13 @@ class ToolCall:
 class ToolOutcome:
     call: ToolCall
     ok: bool
-    movies: list[MovieView]  # the movies this result is about
-    filters: dict[str, Any] | None  # discover parameters understood (recommend w/o similar_to)
-    actions: list[dict[str, Any]]  # status changes made: {"tmdb_id": int, "status": str}
-    data: dict[str, Any]  # JSON-ready payload for a model; {"error": {...}} on failure
+    movies: list[MovieView] = field(default_factory=list)  # the movies this result is about
+    # discover parameters understood (recommend without similar_to)
+    filters: dict[str, Any] | None = None
+    # status changes made: {"tmdb_id": int, "status": str}
+    actions: list[dict[str, Any]] = field(default_factory=list)
+    # JSON-ready payload for a model; {"error": {...}} on failure
+    data: dict[str, Any] = field(default_factory=dict)
     error: MydwError | None = None
 
 

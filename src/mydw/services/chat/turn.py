@@ -147,7 +147,7 @@ def run_turn(ctx: AppContext, user_id: int, text: str, *, lang: str,
 def _builtin(ctx: AppContext, user_id: int, text: str, lang: str,
              history: list[dict[str, Any]], execute: Callable[[ToolCall], ToolOutcome],
              outcomes: list[ToolOutcome]) -> tuple[str, dict[str, Any] | None]:
-    from mydw.services.chat import builtin  # type: ignore[attr-defined,unused-ignore]
+    from mydw.services.chat import builtin
 
     reply = builtin.respond(ctx, user_id, text, lang=lang, history=history, execute=execute)
     for outcome in reply.outcomes:  # outcomes the built-in made without `execute`

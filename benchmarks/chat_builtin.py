@@ -1,0 +1,246 @@
+"""A built-in chat turn over 10,000 cached movies, against the `mydw whoami --json` floor.
+
+Must hold (issue 9): a built-in turn that needs no network takes at most 100 ms more than
+`mydw whoami --json` in the same run. Until `mydw chat` exists this measures in-process,
+with the real services behind a stand-in for the chat tools:
+
+* the floor: `mydw whoami --json` as a child process (median and best of `--runs`);
+* the extra imports a chat turn needs (the built-in's modules and rapidfuzz), measured as
+  the difference between two child interpreters;
+* building the title index (one query + keys for 20,000 titles), `understand`, and
+  `respond` answering from the cache (details of a typo'd title, offline discover, the
+  watchlist) through `catalog`, `discover` and `marks`.
+
+`time_chat_subprocess` times `mydw chat -m … --builtin --json` once the chat command is
+merged; it is skipped (and says so) while the command does not exist.
+
+    python benchmarks/chat_builtin.py [--movies 10000] [--runs 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from search_offline import WORDS, clean_env, mydw_command
+
+PASSWORD = "benchmark password"
+ALLOWANCE = 0.100  # seconds a built-in turn may add to `whoami --json`
+REQUESTS = [
+    ("tell me about Amelei", "a typo'd title → get_movie from the cache"),
+    ("90s dramas rated above 8", "filters → discover from the cache"),
+    ("what's on my watchlist?", "the user's own list"),
+]
+BASE_IMPORTS = ("import mydw.cli.app, mydw.services.catalog, mydw.services.discover, "
+                "mydw.services.marks")
+# Timed inside one child, after the imports every command already pays.
+CHAT_IMPORTS = (BASE_IMPORTS + "; import time; t = time.perf_counter(); "
+                "import mydw.services.chat.builtin, mydw.services.chat.builtin_reply, "
+                "rapidfuzz.process, rapidfuzz.fuzz; print(time.perf_counter() - t)")
+
+
+def signup(mydw: str, env: dict[str, str]) -> None:
+    subprocess.run([mydw, "signup", "--email", "bench@example.com", "--first-name", "Bench",
+                    "--last-name", "Mark", "--password-stdin"], input=PASSWORD + "\n",
+                   text=True, env=env, check=True, capture_output=True)
+
+
+def populate(count: int, seed: int = 7) -> None:
+    """`count` detailed cached movies (titles in both languages), 50 on the watchlist."""
+    from sqlalchemy import insert, select
+
+    from mydw.db.models import Movie, MovieCatalog, User, UserMovie
+    from mydw.domain.types import fold, utcnow
+    from mydw.services.context import AppContext
+
+    rng = random.Random(seed)
+    ctx = AppContext()
+    now = utcnow()
+    movies, catalog = [], []
+    for i in range(1, count + 1):
+        title_en = " ".join(rng.sample(WORDS, rng.randint(1, 4))).title()
+        title_fr = " ".join(rng.sample(WORDS, rng.randint(1, 4))).capitalize()
+        if i == count // 2:
+            title_en, title_fr = "Amélie", "Le Fabuleux Destin d'Amélie Poulain"
+        movies.append({
+            "id": i, "tmdb_id": 10_000_000 + i, "imdb_id": f"tt{9_000_000 + i:07d}",
+            "title_en": title_en, "title_fr": title_fr,
+            "overview_en": "An overview. " * 8, "overview_fr": "Un résumé. " * 8,
+            "imdb_rating": round(rng.uniform(3, 9), 1), "vote_count": rng.randint(0, 10**6),
+            "genres": ["Drama"], "genre_ids": [18], "release_year": rng.randint(1930, 2025),
+            "original_language": "en", "cached_on": now, "imdb_updated_on": now,
+        })
+        catalog.append({"movie_id": i, "search_text": f"{fold(title_en)}\n{fold(title_fr)}",
+                        "details_on": now})
+    with ctx.db.write() as session:
+        session.execute(insert(Movie.__table__), movies)  # type: ignore[arg-type]
+        session.execute(insert(MovieCatalog.__table__), catalog)  # type: ignore[arg-type]
+        user_id = session.scalar(select(User.id))
+        session.execute(insert(UserMovie.__table__), [  # type: ignore[arg-type]
+            {"user_id": user_id, "movie_id": i, "status": "later", "updated_at": now}
+            for i in range(1, 51)])
+    ctx.close()
+
+
+def child(args: Sequence[str], env: dict[str, str], runs: int,
+          outputs: list[str] | None = None) -> list[float]:
+    subprocess.run(args, env=env, capture_output=True, check=False)  # warm the OS caches
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        proc = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
+        times.append(time.perf_counter() - started)
+        if proc.returncode != 0:
+            raise RuntimeError(f"{' '.join(args)} failed ({proc.returncode}): {proc.stderr}")
+        if outputs is not None:
+            outputs.append(proc.stdout)
+    return times
+
+
+def time_chat_subprocess(mydw: str, env: dict[str, str], runs: int) -> list[float] | None:
+    """`mydw chat -m TEXT --builtin --json` per request (None while the command is missing).
+
+    This is the measure the issue names; the lead enables it by merging the chat CLI."""
+    probe = subprocess.run([mydw, "chat", "--help"], env=env, capture_output=True, check=False)
+    if probe.returncode != 0:
+        return None
+    medians = []
+    for text, _what in REQUESTS:
+        times = child([mydw, "chat", "-m", text, "--builtin", "--json"], env, runs)
+        medians.append(statistics.median(times))
+    return medians
+
+
+def stand_in_execute(ctx: Any, user_id: int, lang: str) -> Callable[[Any], Any]:
+    """The chat tools' job for the requests timed here, with the real services (offline).
+    The chat helper's `tools.execute` replaces this at merge."""
+    from mydw.domain.errors import MydwError
+    from mydw.services import catalog, discover, marks
+    from mydw.services.chat.tools import ToolCall, ToolOutcome
+
+    def execute(call: ToolCall) -> ToolOutcome:
+        a = call.arguments
+        try:
+            if call.name == "get_movie":
+                movies = [catalog.resolve_movie(ctx, a["movie"], lang=lang)]
+                data: dict[str, Any] = {}
+            elif call.name == "recommend":
+                found = discover.discover(
+                    ctx, user_id, genres=[a["genre"]] if a.get("genre") else (),
+                    min_rating=a.get("min_rating"), year_from=a.get("year_from"),
+                    year_to=a.get("year_to"), language=a.get("language"),
+                    limit=a.get("limit", 20), lang=lang, offline=True)
+                movies, data = found.movies, {"notice": found.notice}
+            elif call.name == "list_my_movies":
+                statuses = [a["status"]] if a.get("status") else []
+                every = marks.list_movies(ctx, user_id, statuses=statuses, lang=lang)
+                movies, data = every[: a.get("limit") or len(every)], {"total": len(every)}
+            else:
+                raise NotImplementedError(call.name)
+        except MydwError as error:
+            return ToolOutcome(call=call, ok=False, movies=[], filters=None, actions=[],
+                               data={"error": error.to_json()}, error=error)
+        return ToolOutcome(call=call, ok=True, movies=movies, filters=None, actions=[],
+                           data=data)
+
+    return execute
+
+
+def time_in_process(runs: int) -> dict[str, list[float]]:
+    from sqlalchemy import select
+
+    from mydw.db.models import User
+    from mydw.services.chat.builtin import respond, understand
+    from mydw.services.chat.titles import TitleIndex
+    from mydw.services.context import AppContext
+
+    figures: dict[str, list[float]] = {"index": [], "understand": []}
+    ctx = AppContext()
+    with ctx.db.read() as session:
+        user_id = int(session.scalar(select(User.id)))
+    execute = stand_in_execute(ctx, user_id, "en")
+    respond(ctx, user_id, REQUESTS[0][0], lang="en", history=[], execute=execute)  # warm
+    for _ in range(runs):
+        started = time.perf_counter()
+        titles = TitleIndex.from_database(ctx)
+        assert len(titles) > 0
+        figures["index"].append(time.perf_counter() - started)
+        started = time.perf_counter()
+        for text, _what in REQUESTS:
+            understand(text, lang="en", titles=titles)
+        figures["understand"].append((time.perf_counter() - started) / len(REQUESTS))
+    for text, _what in REQUESTS:
+        times, cpu = [], []
+        for _ in range(runs):
+            started, started_cpu = time.perf_counter(), time.process_time()
+            answer = respond(ctx, user_id, text, lang="en", history=[], execute=execute)
+            times.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - started_cpu)
+        figures[f"cpu {text}"] = cpu
+        if not answer.outcomes or not answer.outcomes[0].ok:
+            raise RuntimeError(f"{text!r} was not answered: {answer.content}")
+        figures[text] = times
+    ctx.close()
+    return figures
+
+
+def ms(values: Sequence[float]) -> str:
+    return f"{statistics.median(values) * 1000:6.1f} ms ({min(values) * 1000:.1f})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--movies", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=7)
+    options = parser.parse_args()
+    mydw = mydw_command()
+    with tempfile.TemporaryDirectory(prefix="mydw-bench-") as tmp:
+        env = clean_env(Path(tmp) / "home")
+        os.environ.clear()
+        os.environ.update(env)
+        signup(mydw, env)
+        populate(options.movies)
+        print(f"{options.movies:,} cached movies (SQLite); {options.runs} runs, median (best)\n")
+        floor = child([mydw, "whoami", "--json"], env, options.runs)
+        printed: list[str] = []
+        child([sys.executable, "-c", CHAT_IMPORTS], env, options.runs, printed)
+        chat_imports = [float(out) for out in printed]
+        imports = statistics.median(chat_imports)
+        print(f"  mydw whoami --json (the floor)           {ms(floor)}")
+        print(f"  extra imports of a built-in turn         {ms(chat_imports)}")
+        figures = time_in_process(options.runs)
+        print(f"  title index over {options.movies:,} movies         {ms(figures['index'])}")
+        print(f"  understand (per request)                 {ms(figures['understand'])}")
+        worst = 0.0
+        for text, what in REQUESTS:
+            turn = statistics.median(figures[text])
+            worst = max(worst, turn)
+            print(f"  respond {text!r:34} {ms(figures[text])}; CPU {ms(figures['cpu ' + text])}"
+                  f" — {what}")
+        added = imports + worst
+        verdict = "within" if added <= ALLOWANCE else "OVER"
+        print(f"\n  a built-in turn adds ≈ {added * 1000:.0f} ms to the floor (imports + slowest"
+              f" respond): {verdict} the {ALLOWANCE * 1000:.0f} ms allowance")
+        chat_times = time_chat_subprocess(mydw, env, options.runs)
+        if chat_times is None:
+            print("  mydw chat --builtin --json: not measured (no `mydw chat` command yet)")
+        else:
+            slowest = max(chat_times)
+            extra = slowest - statistics.median(floor)
+            print(f"  mydw chat -m … --builtin --json, slowest request: {slowest * 1000:.0f} ms"
+                  f" ({extra * 1000:+.0f} ms over the floor)")
+
+
+if __name__ == "__main__":
+    main()
