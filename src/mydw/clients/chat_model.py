@@ -11,6 +11,10 @@ of a string, content next to tool calls, a whole tool call in one fragment, a la
 chunk with empty `choices`, SSE comments (`: keep-alive`), an `{"error": ...}` in a data
 line, and a server that answers a streaming request with one plain JSON body.
 
+Why this module is long: one wire format, read two ways (a whole body and a stream of
+fragments), with the servers' quirks tolerated in both; splitting it would scatter the one
+accumulator that makes streamed tool calls whole.
+
 Failures raise `UpstreamError` / `UpstreamAuthError` (exit 5) with one line naming the
 endpoint (scheme, host, port and path; never a query string or credentials).
 """

@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from mydw.domain.errors import MydwError
-from mydw.services.chat.builtin import (
+from mydw.services.chat.builtin_types import (
     MAX_LIMIT,
     PAGE,
     PAGED,
