@@ -376,3 +376,27 @@ def test_respond_matches_the_cached_titles_and_reads_the_pending_question(
     said(history, "I watched Dune", first)
     second = respond(ctx, 1, "2", lang="en", history=history, execute=marks)
     assert second.actions == [{"tmdb_id": 438631, "status": "seen"}]
+
+
+@pytest.mark.parametrize("text", [
+    "mark it as seen", "add it to my watchlist", "I watched it", "not interested in that one",
+    "je l'ai vu", "marque-le comme vu", "ajoute-le à ma liste", "pas intéressé par celui-ci",
+])
+def test_it_means_the_one_movie_the_last_reply_was_about(ctx: AppContext, text: str) -> None:
+    history = [{"role": "user", "content": "tell me about Inception"},
+               {"role": "assistant", "content": "Inception (2010)", "movies": [27205]}]
+    execute = Script(lambda c: ok(c, [movie(27205, "Inception", 2010, 8.4)]))
+    respond(ctx, 1, text, lang="en", history=history, execute=execute)
+    assert len(execute.calls) == 1
+    call = execute.calls[0]
+    assert call.name == "set_status"
+    assert call.arguments["movie"] == "tmdb:27205"
+
+
+def test_it_after_several_movies_writes_nothing(ctx: AppContext) -> None:
+    history = [{"role": "user", "content": "90s dramas"},
+               {"role": "assistant", "content": "…", "movies": [1, 2, 3]}]
+    execute = Script(lambda c: ok(c, []))
+    answer = respond(ctx, 1, "mark it as seen", lang="en", history=history, execute=execute)
+    assert all(c.name != "set_status" for c in execute.calls)
+    assert answer.actions == []

@@ -265,6 +265,30 @@ def _describe(req: _Request, norm: str, titles: TitleIndex | None) -> Understand
 # --------------------------------------------------------------------------- respond
 
 
+# "it", "that one", "celui-ci", "marque-le", "je l'ai vu": the one movie the last reply was
+# about (its `movies`), written as `tmdb:ID` before the request is understood again.
+_IT = re.compile(r"(?<![\w'’-])(?:this|that) (?:one|movie|film)\b|(?<![\w'’-])(?:it|this|that|"
+                 r"celui-(?:ci|là|la)|celle-(?:ci|là|la)|ce film|ça|ca)(?![\w'’-])", re.I)
+_CLITIC = re.compile(r"\b(\w+)-(?:le|la|les)\b", re.I)
+_ELIDED = re.compile(r"\bje\s+l['’]\s*ai\s+(\w+)", re.I)
+
+
+def _refer(text: str, tmdb_id: int) -> str:
+    ref = f"tmdb:{tmdb_id}"
+    text = _ELIDED.sub(lambda m: f"j'ai {m.group(1)} {ref}", text)
+    text = _CLITIC.sub(lambda m: f"{m.group(1)} {ref}", text)
+    return _IT.sub(ref, text, count=1) if ref not in text else text
+
+
+def last_movies(history: list[dict[str, Any]]) -> list[int]:
+    """The TMDB ids the last assistant message was about (its optional `movies` key)."""
+    for message in reversed(history):
+        if message.get("role") == "assistant":
+            ids = message.get("movies")
+            return [i for i in ids if isinstance(i, int)] if isinstance(ids, list) else []
+    return []
+
+
 def last_pending(history: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The `pending` of the last assistant message (an open question or a page)."""
     for message in reversed(history):
@@ -286,4 +310,11 @@ def respond(ctx: AppContext, user_id: int, text: str, *, lang: str,
     pending = last_pending(history)
     titles = TitleIndex.from_database(ctx)
     understood = understand(text, lang=lang, pending=pending, titles=titles)
+    about = last_movies(history)
+    if len(about) == 1 and understood.kind not in ("answer", "more", "help"):
+        rewritten = _refer(text, about[0])
+        if rewritten != text:
+            again = understand(rewritten, lang=lang, pending=pending, titles=titles)
+            if again.kind in ("status", "title", "similar"):
+                understood = again
     return reply(understood, lang=lang, pending=pending, history=history, execute=execute)
