@@ -518,6 +518,7 @@ def test_http_timeout_env(monkeypatch: pytest.MonkeyPatch) -> None:
         assert upstream.http_timeout() == expected
 
 
+@pytest.mark.fresh_database  # migrates from 0002 itself
 def test_migration_backfills_existing_movies(ctx: AppContext) -> None:
     from alembic import command
 
