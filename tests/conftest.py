@@ -138,6 +138,21 @@ def database_url(request: pytest.FixtureRequest, pg_template: str | None) -> Ite
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture(autouse=True)
+def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Passwords hashed in this process use argon2id at its lowest cost (~1 ms a hash
+    instead of ~150 ms: the in-process tests sign up and log in hundreds of times). The
+    installed command in a subprocess (`mydw`, the pexpect tests) keeps the library's
+    recommended parameters, as users get them."""
+    import argon2
+
+    class CheapHasher(argon2.PasswordHasher):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(time_cost=1, memory_cost=8, parallelism=1)
+
+    monkeypatch.setattr(argon2, "PasswordHasher", CheapHasher)
+
+
 @pytest.fixture
 def home(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
          database_url: str | None) -> Path:

@@ -131,7 +131,7 @@ def test_corrupt_gzip_keeps_previous_copy(tmp_path: Path) -> None:
     [
         GZ[: len(GZ) // 2],  # truncated
         b"<html>not gzip</html>",
-        gzip.compress(b"tconst\ttitleType\n"),  # wrong file
+        gzip.compress(b"tconst\ttitleType\n", mtime=0),  # wrong file
     ],
 )
 def test_bad_downloads_are_rejected_without_a_file(tmp_path: Path, body: bytes) -> None:
