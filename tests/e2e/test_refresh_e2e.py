@@ -72,14 +72,16 @@ def test_two_runs_at_once_never_overlap(
     mydw: Mydw, app: AppContext, omdb: FakeOmdb, datasets: FakeImdbDatasets
 ) -> None:
     seed(app, *many_titles(omdb, 6))
-    omdb.fail_next(6, status=None, delay=0.3)  # a slow OMDb keeps the first run busy
-    env = env_for(datasets, omdb)
+    gate = omdb.hold()  # OMDb keeps the first run busy until the second one is done
+    env = {**env_for(datasets, omdb), "MYDW_HTTP_TIMEOUT": "60"}
     first = mydw.start("refresh", "--source", "omdb", "--json", env=env)
     try:
         wait_for(lambda: omdb.count() >= 1)
         second = mydw("refresh", "--json", env=env)
-        out, err = first.communicate(timeout=30)
+        gate.set()
+        out, err = first.communicate(timeout=60)
     finally:
+        gate.set()
         first.kill()
     assert second.returncode == 1 and second.stdout == ""
     assert "another `mydw refresh` is running" in second.stderr
