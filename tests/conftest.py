@@ -132,7 +132,9 @@ def database_url(request: pytest.FixtureRequest, pg_template: str | None) -> Ite
     conninfo, admin = _pg_admin()
     template = "" if _fresh(request) else f' TEMPLATE "{pg_template}"'
     with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"{template}')
+        # PostgreSQL 15+ copies a small database's files ~4x faster than it WAL-logs them.
+        strategy = " STRATEGY FILE_COPY" if conn.info.server_version >= 150000 else ""
+        conn.execute(f'CREATE DATABASE "{name}"{template}{strategy}')
     yield admin.set(database=name).render_as_string(hide_password=False)
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
