@@ -1,7 +1,8 @@
 """Shared fixtures: a hermetic home per test, the database backend, the installed `mydw`.
 
 Backend: SQLite by default. With MYDW_TEST_POSTGRES_URL set (an admin URL of a throwaway
-PostgreSQL server, see scripts/pg-test-server), every test gets its own fresh database there.
+PostgreSQL server, see scripts/pg-test-server), every test gets its own fresh database there,
+and the tests that use no database at all are deselected (the SQLite pass runs them).
 
 The schema is migrated once per test session (per xdist worker) into a template, and each
 test starts from a copy of it: SQLite copies the file to the test's default database path,
@@ -46,6 +47,19 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "fresh_database: no database copied from the migrated template (the first "
         "command creates and migrates it)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL, run only the tests that use a database (`database_url`, through
+    `home`, `ctx`, `cli`, `mydw`...): the others (clients, fakes, parsing) do exactly the same
+    on either backend and run in the SQLite pass."""
+    if BACKEND != "postgresql":
+        return
+    keep = [item for item in items if "database_url" in getattr(item, "fixturenames", ())]
+    if len(keep) < len(items):
+        kept = set(map(id, keep))
+        config.hook.pytest_deselected(items=[i for i in items if id(i) not in kept])
+        items[:] = keep
 
 
 def _worker() -> str:
