@@ -32,6 +32,10 @@ import nox
 nox.options.sessions = ["ci"]
 nox.options.reuse_venv = "yes"
 nox.options.default_venv_backend = "uv|virtualenv"
+# uv installs without byte-compiling (pip compiles): without .pyc files every worker and
+# every `mydw` subprocess would compile the project and its dependencies again, twice the
+# suite's CPU where PYTHONDONTWRITEBYTECODE is set. pip ignores this variable.
+os.environ.setdefault("UV_COMPILE_BYTECODE", "1")
 PYTHONS = ["3.11"]  # the interpreter this project's machines have
 ROOT = Path(__file__).parent
 PG_SCRIPT = ROOT / "scripts" / "pg-test-server"
