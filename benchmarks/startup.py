@@ -3,9 +3,13 @@
     python benchmarks/startup.py [--runs 30]
 
 Prints median and 90th percentile wall times (ms) of:
-- `python -c pass` (the floor), `mydw --version`, `mydw --help` piped (as scripts see it),
+- `python -c pass` (the floor), `python -c 'import sqlalchemy.orm'` (the floor of every
+  command that opens the database), `mydw --version`, `mydw --help` piped (as scripts see it),
 - `mydw --help` on a pseudo-terminal (as people see it: Rich help panels),
-- `mydw whoami --json` with nobody logged in (a real command: settings, keyring fallback).
+- `mydw whoami --json` with nobody logged in (a real command: settings, the database),
+- `mydw db current` (the database at head: the start-up check and one query),
+then checks the targets of issue 8: `--help` piped at most 120 ms; `whoami --json` and
+`db current` at most 1.5x `import sqlalchemy.orm`. Exits 1 when one is missed.
 """
 
 from __future__ import annotations
@@ -50,13 +54,21 @@ def run_tty(cmd: list[str], env: dict[str, str]) -> float:
     return elapsed
 
 
-def measure(label: str, fn, cmd: list[str], env: dict[str, str], runs: int) -> None:  # type: ignore[no-untyped-def]
+def measure(label: str, fn, cmd: list[str], env: dict[str, str], runs: int) -> float:  # type: ignore[no-untyped-def]
+    """Print and return the median (seconds) of `runs` timed runs, after one warm-up."""
     fn(cmd, env)  # warm the page cache
     times = sorted(fn(cmd, env) for _ in range(runs))
     p90 = times[int(len(times) * 0.9) - 1]
-    print(
-        f"{label:<34} median {statistics.median(times) * 1000:7.1f} ms   p90 {p90 * 1000:7.1f} ms"
-    )
+    median = statistics.median(times)
+    print(f"{label:<34} median {median * 1000:7.1f} ms   p90 {p90 * 1000:7.1f} ms")
+    return median
+
+
+def check(label: str, value: float, limit: float, what: str) -> bool:
+    ok = value <= limit
+    print(f"{'ok  ' if ok else 'SLOW'} {label:<30} {value * 1000:6.1f} ms  (target <= {what}: "
+          f"{limit * 1000:.1f} ms)")
+    return ok
 
 
 def main() -> None:
@@ -72,13 +84,26 @@ def main() -> None:
         }
         env.pop("MYDW_DATABASE_URL", None)
         print(f"{sys.version.split()[0]} on {os.cpu_count()} cores; {args.runs} runs each; {mydw}")
-        measure("python -c pass", run_piped, [sys.executable, "-c", "pass"], env, args.runs)
-        measure("mydw --version", run_piped, [mydw, "--version"], env, args.runs)
-        measure("mydw --help (piped)", run_piped, [mydw, "--help"], env, args.runs)
-        measure("mydw --help (terminal)", run_tty, [mydw, "--help"], env, args.runs)
-        measure(
-            "mydw whoami --json (nobody)", run_piped, [mydw, "whoami", "--json"], env, args.runs
-        )
+        # The database exists and is at head: what every later command finds.
+        subprocess.run([mydw, "db", "upgrade"], env=env, check=True, capture_output=True)
+        runs = args.runs
+        measure("python -c pass", run_piped, [sys.executable, "-c", "pass"], env, runs)
+        orm = measure("python -c 'import sqlalchemy.orm'", run_piped,
+                      [sys.executable, "-c", "import sqlalchemy.orm"], env, runs)
+        measure("mydw --version", run_piped, [mydw, "--version"], env, runs)
+        helped = measure("mydw --help (piped)", run_piped, [mydw, "--help"], env, runs)
+        measure("mydw --help (terminal)", run_tty, [mydw, "--help"], env, runs)
+        whoami = measure("mydw whoami --json (nobody)", run_piped, [mydw, "whoami", "--json"],
+                         env, runs)
+        current = measure("mydw db current", run_piped, [mydw, "db", "current"], env, runs)
+        print()
+        results = [
+            check("mydw --help (piped)", helped, 0.120, "120 ms"),
+            check("mydw whoami --json", whoami, 1.5 * orm, "1.5x import sqlalchemy.orm"),
+            check("mydw db current", current, 1.5 * orm, "1.5x import sqlalchemy.orm"),
+        ]
+        if not all(results):
+            sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,14 @@
 """Shared fixtures: a hermetic home per test, the database backend, the installed `mydw`.
 
 Backend: SQLite by default. With MYDW_TEST_POSTGRES_URL set (an admin URL of a throwaway
-PostgreSQL server, see scripts/pg-test-server), every test gets its own fresh database there.
+PostgreSQL server, see scripts/pg-test-server), every test gets its own fresh database there,
+and the tests that use no database at all are deselected (the SQLite pass runs them).
+
+The schema is migrated once per test session (per xdist worker) into a template, and each
+test starts from a copy of it: SQLite copies the file to the test's default database path,
+PostgreSQL runs `CREATE DATABASE ... TEMPLATE`. A test marked `fresh_database` starts with
+no database at all (no SQLite file, an empty PostgreSQL database): the first command
+migrates it, as on a new machine.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,6 +43,78 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"mydw database backend: {BACKEND}"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "fresh_database: no database copied from the migrated template (the first "
+        "command creates and migrates it)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL, run only the tests that use a database (`database_url`, through
+    `home`, `ctx`, `cli`, `mydw`...): the others (clients, fakes, parsing) do exactly the same
+    on either backend and run in the SQLite pass."""
+    if BACKEND != "postgresql":
+        return
+    keep = [item for item in items if "database_url" in getattr(item, "fixturenames", ())]
+    if len(keep) < len(items):
+        kept = set(map(id, keep))
+        config.hook.pytest_deselected(items=[i for i in items if id(i) not in kept])
+        items[:] = keep
+
+
+def _worker() -> str:
+    """The xdist worker running this process ("gw0", ...), or "main" without xdist."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _migrate(url: str) -> None:
+    """Bring the database at `url` to head with mydw's own migrations."""
+    from sqlalchemy.engine import make_url
+
+    from mydw.db.engine import Database
+
+    db = Database(make_url(url))
+    try:
+        db.ensure_ready()
+    finally:
+        db.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to head once per session (per worker under xdist)."""
+    path = tmp_path_factory.mktemp("template") / "mydw.db"
+    _migrate(f"sqlite:///{path}")
+    assert not Path(f"{path}-wal").exists(), "the template was not checkpointed"
+    return path
+
+
+def _pg_admin() -> tuple[str, Any]:
+    from sqlalchemy.engine import make_url
+
+    admin = make_url(PG_ADMIN_URL)
+    return admin.set(drivername="postgresql").render_as_string(hide_password=False), admin
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str | None]:
+    """The name of a PostgreSQL database migrated to head once per session (per worker),
+    for `CREATE DATABASE ... TEMPLATE`; None on SQLite."""
+    if not PG_ADMIN_URL:
+        yield None
+        return
+    import psycopg
+
+    conninfo, admin = _pg_admin()
+    name = f"mydw_template_{_worker()}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    _migrate(admin.set(database=name).render_as_string(hide_password=False))
+    yield name
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def _installed_mydw() -> str:
     """The console script installed next to the interpreter running the tests."""
     candidate = Path(sys.executable).parent / "mydw"
@@ -49,31 +129,62 @@ def _installed_mydw() -> str:
 MYDW = _installed_mydw()
 
 
+def _fresh(request: pytest.FixtureRequest) -> bool:
+    return request.node.get_closest_marker("fresh_database") is not None
+
+
 @pytest.fixture
-def database_url() -> Iterator[str | None]:
-    """None for the default SQLite file, or the URL of a fresh PostgreSQL database."""
+def database_url(request: pytest.FixtureRequest, pg_template: str | None) -> Iterator[str | None]:
+    """None for the default SQLite file, or the URL of a PostgreSQL database of its own,
+    copied from the migrated template (empty when the test is marked `fresh_database`)."""
     if not PG_ADMIN_URL:
         yield None
         return
     import psycopg
-    from sqlalchemy.engine import make_url
 
-    name = f"mydw_test_{uuid.uuid4().hex[:12]}"
-    admin = make_url(PG_ADMIN_URL)
-    conninfo = admin.set(drivername="postgresql").render_as_string(hide_password=False)
+    name = f"mydw_test_{_worker()}_{uuid.uuid4().hex[:12]}"
+    conninfo, admin = _pg_admin()
+    template = "" if _fresh(request) else f' TEMPLATE "{pg_template}"'
     with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        # PostgreSQL 15+ copies a small database's files ~4x faster than it WAL-logs them.
+        strategy = " STRATEGY FILE_COPY" if conn.info.server_version >= 150000 else ""
+        conn.execute(f'CREATE DATABASE "{name}"{template}{strategy}')
     yield admin.set(database=name).render_as_string(hide_password=False)
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture(autouse=True)
+def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Passwords hashed in this process use argon2id at its lowest cost (~1 ms a hash
+    instead of ~150 ms: the in-process tests sign up and log in hundreds of times). The
+    installed command in a subprocess (`mydw`, the pexpect tests) keeps the library's
+    recommended parameters, as users get them."""
+    import argon2
+
+    class CheapHasher(argon2.PasswordHasher):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(time_cost=1, memory_cost=8, parallelism=1)
+
+    monkeypatch.setattr(argon2, "PasswordHasher", CheapHasher)
+
+
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str | None) -> Path:
-    """A hermetic MYDW_HOME for in-process code (and the env for subprocesses)."""
+def home(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+         database_url: str | None) -> Path:
+    """A hermetic MYDW_HOME for in-process code (and the env for subprocesses).
+
+    On SQLite it holds `mydw.db` copied from the migrated template (folder 0700, file
+    0600, as mydw makes them), unless the test is marked `fresh_database`: then the folder
+    does not exist yet.
+    """
     for name in _SCRUB:
         monkeypatch.delenv(name, raising=False)
     path = tmp_path / "home"
+    if database_url is None and not _fresh(request):
+        path.mkdir(mode=0o700)
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path / "mydw.db")
+        os.chmod(path / "mydw.db", 0o600)
     monkeypatch.setenv("MYDW_HOME", str(path))
     if database_url:
         monkeypatch.setenv("MYDW_DATABASE_URL", database_url)
@@ -128,6 +239,17 @@ def memory_keyring(monkeypatch: pytest.MonkeyPatch) -> InMemoryKeyring:
 @pytest.fixture
 def ctx(home: Path, memory_keyring: InMemoryKeyring):  # type: ignore[no-untyped-def]
     """An AppContext on the test's home and database, with an in-memory keyring."""
+    from mydw.services.context import AppContext
+
+    context = AppContext()
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def app(home: Path) -> Iterator[Any]:
+    """An AppContext on the test's home and database, beside the commands (`cli`, `mydw`)
+    under test: to seed rows and to look at what a command left. No keyring."""
     from mydw.services.context import AppContext
 
     context = AppContext()
@@ -208,6 +330,12 @@ class Mydw:
         assert "Traceback" not in result.stderr
         return result
 
+    def start(self, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+        """Start the command without waiting (several processes at once, signals)."""
+        return subprocess.Popen([MYDW, *args], env={**self.env, **(env or {})},
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+
     def signup(self, email: str = "ada@example.com", password: str = "correct horse") -> Result:
         return self.ok(
             "signup",
@@ -244,7 +372,8 @@ class Cli:
 
     Each call gets a fresh AppContext (settings and database read anew, as a new process
     would) whose upstream requests go to the test's fakes through `router`; secrets live
-    in the in-memory keyring. Same interface as `Mydw`.
+    in the in-memory keyring. Same interface as `Mydw`: `env` (variables for every call,
+    e.g. the fakes' URLs) is set in os.environ for the call only, under the call's own.
     """
 
     router: Router
@@ -260,13 +389,18 @@ class Cli:
         from mydw.services.context import AppContext
 
         stdout, stderr = io.StringIO(), io.StringIO()
-        saved_env = {k: os.environ.get(k) for k in (env or {})}
+        variables = {**self.env, **(env or {})}
+        saved_env = {k: os.environ.get(k) for k in variables}
         saved_stdin = sys.stdin
-        os.environ.update(env or {})
+        os.environ.update(variables)
         sys.stdin = io.StringIO(input or "")
         try:
-            with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-                code = run(list(args), context=AppContext(transport=self.router.transport()))
+            context = AppContext(transport=self.router.transport())
+            try:
+                with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+                    code = run(list(args), context=context)
+            finally:
+                context.close()
         finally:
             sys.stdin = saved_stdin
             for key, value in saved_env.items():

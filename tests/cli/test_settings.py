@@ -24,7 +24,7 @@ def test_defaults_are_typed(home: Path) -> None:
 
 
 def test_environment_wins_over_the_file(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    home.mkdir(parents=True)
+    home.mkdir(parents=True, exist_ok=True)
     (home / "config.toml").write_text('lang = "fr"\nllm-history = 6\nllm-model = "m1"\n')
     assert (cfg.load().lang, cfg.load().llm_history, cfg.load().llm_model) == ("fr", 6, "m1")
     monkeypatch.setenv("MYDW_LANG", "EN")

@@ -1,4 +1,5 @@
-"""What a person at a terminal sees: prompts (hidden, confirmed), and a cheap start at head."""
+"""What a person at a terminal sees: prompts (hidden, confirmed), and a cheap start at head
+(every command's help runs in-process: tests/cli/test_help_cli.py)."""
 
 from __future__ import annotations
 
@@ -77,28 +78,3 @@ def test_a_command_at_head_does_not_import_alembic(mydw: Mydw, home: Path) -> No
                 if line.startswith("import time:")}
     assert "sqlalchemy" in imported  # the command really used the database
     assert not {m for m in imported if m.split(".")[0] == "alembic"}
-
-
-def test_every_command_has_help(mydw: Mydw) -> None:
-    from typer.main import get_command
-
-    from mydw.cli.app import app
-
-    root = get_command(app)
-    paths: list[list[str]] = []
-
-    def walk(group: object, prefix: list[str]) -> None:
-        for name, command in getattr(group, "commands", {}).items():
-            paths.append([*prefix, name])
-            walk(command, [*prefix, name])
-
-    walk(root, [])
-    assert len(paths) >= 10
-    for path in paths:
-        result = mydw(*path, "--help")
-        assert result.returncode == 0, path
-        assert "Usage" in result.stdout
-        command = root
-        for part in path:
-            command = command.commands[part]  # type: ignore[attr-defined]
-        assert (command.help or "").strip(), f"{' '.join(path)} has no help text"

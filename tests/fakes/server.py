@@ -8,6 +8,7 @@ and can inject faults into the next requests::
         tmdb.fail_next(2, status=503)          # two 503s, then normal answers
         tmdb.fail_next(1, status=None, delay=3)  # normal answer, 3 s late (timeouts)
         tmdb.fail_next(1, status=None, truncate=True)  # normal answer cut in half
+        gate = tmdb.hold()                     # HTTP answers wait until gate.set()
         ... point a client at tmdb.url ...
         assert tmdb.count("/3/search/movie") == 4
 
@@ -88,6 +89,8 @@ class FakeServer:
         self._lock = threading.Lock()
         self._log: list[RecordedRequest] = []
         self._faults: list[_Fault] = []
+        self._gate: threading.Event | None = None
+        self._gate_timeout = 60.0
         self._thread: threading.Thread | None = None
         server_ref = self
 
@@ -199,6 +202,16 @@ class FakeServer:
                 )
             )
 
+    def hold(self, timeout: float = 60) -> threading.Event:
+        """Answers over HTTP wait (each request is logged at once) until the returned event
+        is set, or `timeout` seconds: an upstream that stays busy exactly as long as the
+        test needs, however loaded the machine is."""
+        gate = threading.Event()
+        with self._lock:
+            self._gate = gate
+        self._gate_timeout = timeout
+        return gate
+
     def clear_faults(self) -> None:
         with self._lock:
             self._faults.clear()
@@ -261,6 +274,10 @@ class FakeServer:
             body=body,
         )
         status, headers, payload, delay = self.respond(request)
+        with self._lock:
+            gate = self._gate
+        if gate is not None:
+            gate.wait(self._gate_timeout)
         if delay:
             time.sleep(delay)
         try:

@@ -516,6 +516,7 @@ def test_show_adds_the_status(cat: AppContext) -> None:
     assert catalog.show(cat, "900012", user_id=user.id).status == "later"
 
 
+@pytest.mark.fresh_database  # migrates from 0002 itself
 def test_migration_backfills_existing_movies(ctx: AppContext) -> None:
     from alembic import command
 

@@ -87,6 +87,7 @@ def test_environment_wins(home: Path, memory_keyring: Any, monkeypatch: pytest.M
     assert get_secret(store, "tmdb-api-key", "MYDW_TMDB_API_KEY") == "from-env"
 
 
+@pytest.mark.fresh_database  # the home folder must not exist yet
 def test_corrupt_fallback_file_is_a_clear_error(home: Path, no_keyring: None) -> None:
     from mydw.domain.errors import ConfigError
 

@@ -131,7 +131,7 @@ def test_corrupt_gzip_keeps_previous_copy(tmp_path: Path) -> None:
     [
         GZ[: len(GZ) // 2],  # truncated
         b"<html>not gzip</html>",
-        gzip.compress(b"tconst\ttitleType\n"),  # wrong file
+        gzip.compress(b"tconst\ttitleType\n", mtime=0),  # wrong file
     ],
 )
 def test_bad_downloads_are_rejected_without_a_file(tmp_path: Path, body: bytes) -> None:
@@ -201,8 +201,8 @@ def test_iter_ratings_speed_on_a_large_file(tmp_path: Path) -> None:
     with gzip.open(path, "wt", encoding="utf-8", compresslevel=1) as fh:
         fh.write("".join(lines))
     wanted = {f"tt{i * 7 + 1:07d}" for i in range(0, n, n // 10_000)}
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: the suite runs on busy cores
     found = sum(1 for _ in iter_ratings(path, wanted))
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert found == len(wanted)
     assert elapsed < 2.0, f"iter_ratings took {elapsed:.2f}s"
