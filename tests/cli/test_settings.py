@@ -12,7 +12,8 @@ from mydw.domain.errors import ConfigError
 from tests.conftest import Cli
 
 
-def test_defaults_are_typed(home: Path) -> None:
+def test_defaults_are_typed(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MYDW_DATABASE_URL", raising=False)  # set by the PostgreSQL pass
     s = cfg.load()
     assert s.lang == "en"
     assert s.discover_min_rating == 7.0 and s.discover_min_votes == 5000
