@@ -92,7 +92,7 @@ def _detail(response: httpx.Response) -> str:
     """OpenAI's `{"error": {"message": ...}}`, else the shared helper's reading."""
     try:
         body = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # deep JSON: not an answer
         body = None
     error = body.get("error") if isinstance(body, dict) else None
     message = error.get("message") if isinstance(error, dict) else None
@@ -121,7 +121,7 @@ def parse_arguments(value: Any) -> tuple[str, dict[str, Any] | None]:
         return "{}", {}
     try:
         parsed = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return text, None
     return text, parsed if isinstance(parsed, dict) else None
 
@@ -224,7 +224,9 @@ class ChatModelClient:
         self._client = httpx.Client(
             base_url=self.base_url + "/", headers=headers, transport=transport,
             timeout=httpx.Timeout(read, connect=min(CONNECT_TIMEOUT, read)),
-            follow_redirects=True,
+            # A redirect is an error, never followed: the key must not travel to another
+            # host, and a POST would not survive it anyway.
+            follow_redirects=False,
         )
         self._read_timeout = read
 
@@ -278,7 +280,7 @@ class ChatModelClient:
             except httpx.TransportError as exc:
                 raise UpstreamError(
                     f"the {SERVICE} at {self.endpoint} stopped answering mid-way "
-                    f"({type(exc).__name__})", service=SERVICE) from exc
+                    "(connection lost)", service=SERVICE) from exc
             finally:
                 response.close()
 
@@ -298,9 +300,11 @@ class ChatModelClient:
             except httpx.TimeoutException as exc:
                 raise self._timeout() from exc
             except httpx.TransportError as exc:
+                reason = ("no connection" if isinstance(exc, httpx.ConnectError)
+                          else "connection lost")
                 raise UpstreamError(
-                    f"could not reach the {SERVICE} at {self.endpoint} "
-                    f"({type(exc).__name__})", service=SERVICE,
+                    f"could not reach the {SERVICE} at {self.endpoint} ({reason})",
+                    service=SERVICE,
                     hint="is the server running? check the llm-base-url setting") from exc
             if response.status_code in RETRY_STATUSES and attempt < MAX_RETRIES:
                 wait = parse_retry_after(response.headers.get("retry-after"))
@@ -331,6 +335,10 @@ class ChatModelClient:
                 f"{where} has no such endpoint or model {self.model!r} ({status}: {detail})",
                 service=SERVICE, hint="check the llm-base-url (often ending in /v1) and "
                 "llm-model settings")
+        if 300 <= status < 400:
+            return UpstreamError(
+                f"{where} answered with a redirect ({status}), which is not followed",
+                service=SERVICE, hint="set llm-base-url to the address the server redirects to")
         if status >= 500:
             return UpstreamError(f"{where} is having trouble ({status}: {detail})",
                                  service=SERVICE, hint="try again later")
@@ -345,7 +353,7 @@ class ChatModelClient:
         response.read()
         try:
             data = json.loads(response.content)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # deep JSON: not an answer
             raise self._bad("an answer that is not JSON") from None
         if not isinstance(data, dict):
             raise self._bad("an unexpected answer (not a JSON object)")
@@ -397,7 +405,7 @@ class ChatModelClient:
                 continue
             try:
                 chunk = json.loads(payload)
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise self._bad("a stream line that is not JSON") from None
             if not isinstance(chunk, dict):
                 continue
