@@ -7,11 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import Cli
 from tests.fakes.tmdb import FAKE_TMDB_API_KEY, FakeTmdb
+from tests.stress.conftest import STRESS
 
 ALLOWED = {0, 1, 2, 4, 5}
 NUMBER = st.integers(-10, 3000).map(str) | st.integers(-10**9, 10**9).map(str) | \
@@ -55,6 +56,7 @@ SEARCH = ["--year", "--limit", "--page", "--lang"]
 REFRESH = ["--limit", "--older-than", "--source"]
 
 
+@settings(max_examples=500 if STRESS else 8)  # 4 commands an example (~0.1 s each)
 @given(st.data())
 def test_list_discover_search_refresh_any_options(
     cli: Cli, tmdb: FakeTmdb, monkeypatch: pytest.MonkeyPatch, data: Any

@@ -41,7 +41,7 @@ class Sizes:
 
 SIZES = (Sizes(processes=12, marks=50, kills=10, refresh_movies=20_000, seed=20240610)
          if STRESS else
-         Sizes(processes=4, marks=5, kills=2, refresh_movies=3_000, seed=20240610))
+         Sizes(processes=3, marks=5, kills=2, refresh_movies=2_000, seed=20240610))
 
 
 @pytest.fixture
