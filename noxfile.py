@@ -185,3 +185,13 @@ def benchmarks(session: nox.Session) -> None:
     session.install(".")
     for script in sorted((ROOT / "benchmarks").glob("*.py")):
         session.run("python", str(script), env={"PYTHONPATH": str(ROOT)})
+
+
+@nox.session(python=PYTHONS)
+def stress(session: nox.Session) -> None:
+    """The stress, hostile-server and property tests at their long sizes (MYDW_STRESS=1:
+    12 processes x 50 marks, 10 kills of a refresh, every hostile path, 500 examples);
+    on PostgreSQL too when MYDW_TEST_POSTGRES_URL is set."""
+    session.install(".[test]")
+    session.run("pytest", "-p", "no:cacheprovider", "tests/stress", "tests/property",
+                *session.posargs, env={"MYDW_STRESS": "1"})

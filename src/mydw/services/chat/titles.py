@@ -88,7 +88,8 @@ class TitleIndex:
         self._entries = list(entries)
         self._titles = [t or "" for e in self._entries for t in (e.title_en, e.title_fr)]
         self._keys = fold_many(self._titles)
-        shorts = _STRIP_ARTICLES.sub("", "\n".join(self._keys)).split("\n")
+        # (no titles: no groups; "".split("\n") would give one empty key of no title)
+        shorts = _STRIP_ARTICLES.sub("", "\n".join(self._keys)).split("\n") if self._keys else []
         groups = self._short
         for n, short in enumerate(shorts):
             groups.setdefault(short, []).append(n)
