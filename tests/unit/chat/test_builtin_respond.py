@@ -400,3 +400,28 @@ def test_it_after_several_movies_writes_nothing(ctx: AppContext) -> None:
     answer = respond(ctx, 1, "mark it as seen", lang="en", history=history, execute=execute)
     assert all(c.name != "set_status" for c in execute.calls)
     assert answer.actions == []
+
+
+def test_the_title_index_is_read_back_from_its_snapshot_until_the_movies_change(
+        ctx: AppContext) -> None:
+    from mydw.db.models import Movie
+    from mydw.services.chat.titles import TitleIndex
+
+    first = TitleIndex.from_database(ctx)
+    assert first.match("Amelei") is not None and first.match("Inceptoin") is not None
+    snapshots = list((ctx.settings.home and Path(ctx.settings.home) or Path()).rglob(
+        "chat-titles-*.json"))
+    assert len(snapshots) == 1
+    assert oct(snapshots[0].stat().st_mode & 0o777) == "0o600"
+    again = TitleIndex.from_database(ctx)
+    assert again.match("Amelei") is not None
+    assert again._snapshot is not None and again._snapshot.read() is not None  # reused
+    with ctx.db.write() as session:
+        session.add(Movie(tmdb_id=603, title_en="The Matrix", title_fr="Matrix",
+                          release_year=1999, genres=[], genre_ids=[]))
+    fresh = TitleIndex.from_database(ctx)
+    assert fresh._snapshot is not None and fresh._snapshot.read() is None  # stale: rebuilt
+    found = fresh.match("the matrx")
+    assert found is not None and found.entries[0].tmdb_id == 603
+    snapshots[0].write_text("{not json")
+    assert TitleIndex.from_database(ctx).match("Amelei") is not None  # a bad file: rebuilt

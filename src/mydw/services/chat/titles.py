@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mydw.services.chat.lexicon import ARTICLE, fold_many, strip_article, title_key
 
@@ -64,13 +65,18 @@ class TitleIndex:
         self._short: dict[str, list[int]] = {}  # key without article -> titles n
         self._choices: list[str] = []
         self._loaded = loader is None
+        self._snapshot: _Snapshot | None = None
         if self._loaded:
             self._build(entries)
 
     @classmethod
     def from_database(cls, ctx: AppContext) -> TitleIndex:
-        """An index over every cached movie, read when first needed (one query)."""
-        return cls(loader=lambda: load_entries(ctx))
+        """An index over every cached movie, read when first needed: from a snapshot in the
+        cache folder while the movies table has not changed (one aggregate query), else
+        built from one query and saved for the next turn."""
+        index = cls(loader=lambda: load_entries(ctx))
+        index._snapshot = _Snapshot(ctx)
+        return index
 
     def __len__(self) -> int:
         self._ensure()
@@ -80,7 +86,35 @@ class TitleIndex:
         if not self._loaded:
             self._loaded = True
             assert self._loader is not None
+            if self._snapshot is not None and self._restore(self._snapshot.read()):
+                return
             self._build(self._loader())
+            if self._snapshot is not None:
+                self._snapshot.write(self._state())
+
+    def _state(self) -> dict[str, Any]:
+        return {"entries": [list(e) for e in self._entries], "keys": self._keys,
+                "short": self._short}
+
+    def _restore(self, state: dict[str, Any] | None) -> bool:
+        if state is None:
+            return False
+        try:  # our own file, written whole (atomic rename): shapes checked, not every item
+            entries, keys, short = state["entries"], state["keys"], state["short"]
+            if not (isinstance(entries, list) and isinstance(keys, list)
+                    and isinstance(short, dict)):
+                return False
+            self._entries = [TitleEntry._make(e) for e in entries]
+        except (KeyError, TypeError, ValueError):
+            self._entries = []
+            return False
+        self._keys, self._short = keys, short
+        self._titles = [t or "" for e in self._entries for t in (e.title_en, e.title_fr)]
+        if len(self._keys) != len(self._titles):
+            self._entries, self._keys, self._short, self._titles = [], [], {}, []
+            return False
+        self._choices = list(self._short)
+        return True
 
     def _build(self, entries: Sequence[TitleEntry]) -> None:
         """Keys for every title, folded in bulk (C speed: one `title_key` call per title
@@ -163,6 +197,75 @@ class TitleIndex:
             return max(self._entries[n >> 1].votes or 0 for n in self._short[k])
 
         return self._make(max(keys, key=votes), 90.0, "prefix")
+
+
+class _Snapshot:
+    """The folded keys of the last index built for this database, in the cache folder
+    (owner-only), valid while the movies table's fingerprint is the same: folding 20,000
+    titles costs ~100 ms a turn, reading them back ~10 ms."""
+
+    VERSION = 1
+
+    def __init__(self, ctx: AppContext) -> None:
+        self._ctx = ctx
+        self._fingerprint: list[str] | None = None
+
+    def _path(self) -> Path:
+        import hashlib
+
+        from mydw.config import paths
+        from mydw.db.urls import describe
+
+        digest = hashlib.sha256(describe(self._ctx.db.url).encode()).hexdigest()[:16]
+        return paths.cache_dir() / f"chat-titles-{digest}.json"
+
+    def fingerprint(self) -> list[str]:
+        """Changes whenever a movie is added, removed, retitled or re-rated."""
+        if self._fingerprint is None:
+            with self._ctx.db.read() as session:
+                cursor = session.connection().connection.cursor()
+                try:
+                    cursor.execute(
+                        "SELECT count(*), max(id), max(cached_on), max(imdb_updated_on), "
+                        "sum(length(coalesce(title_en, '')) + length(coalesce(title_fr, ''))),"
+                        " sum(coalesce(vote_count, 0)) FROM movies")
+                    self._fingerprint = [str(v) for v in cursor.fetchone()]
+                finally:
+                    cursor.close()
+        return self._fingerprint
+
+    def read(self) -> dict[str, Any] | None:
+        import json
+
+        try:
+            with self._path().open(encoding="utf-8") as fh:
+                data = json.load(fh)
+        except (OSError, ValueError):
+            return None
+        if (not isinstance(data, dict) or data.get("version") != self.VERSION
+                or data.get("fingerprint") != self.fingerprint()):
+            return None
+        state = data.get("state")
+        return state if isinstance(state, dict) else None
+
+    def write(self, state: dict[str, Any]) -> None:
+        """Best effort: a cache that cannot be written is rebuilt next time."""
+        import contextlib
+        import json
+        import os
+
+        from mydw.config import paths
+        from mydw.domain.errors import ConfigError
+
+        path = self._path()
+        with contextlib.suppress(OSError, ConfigError):
+            paths.ensure_private_dir(path.parent)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump({"version": self.VERSION, "fingerprint": self.fingerprint(),
+                           "state": state}, fh, ensure_ascii=False, separators=(",", ":"))
+            os.replace(tmp, path)
 
 
 def load_entries(ctx: AppContext) -> list[TitleEntry]:
