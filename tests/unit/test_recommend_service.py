@@ -312,8 +312,10 @@ def test_sources_best_imdb_rated_then_most_recent_without_my_rating() -> None:
     assert picked[:5] == [9, 8, 7, 6, 5]
     assert picked[5:] == [14, 13, 12, 11, 10]
     assert len(set(picked)) == len(picked) == 10
-    unrated = [_view(1, None, 1), _view(2, None, 2)]
-    assert [v.tmdb_id for v in recommend.pick_sources(unrated)] == [2, 1]  # recent only
+    unrated = [_view(i, None, i) for i in range(1, 13)]
+    assert [v.tmdb_id for v in recommend.pick_sources(unrated)] == list(range(12, 2, -1))
+    few = [_view(1, 7.0, 1), *unrated[1:]]  # one rated: it, then the 9 most recent
+    assert [v.tmdb_id for v in recommend.pick_sources(few)] == [1, *range(12, 3, -1)]
 
 
 def test_sources_prefer_my_rating_and_skip_disliked_movies() -> None:

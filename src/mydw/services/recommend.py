@@ -1,7 +1,8 @@
 """Recommend: "because you watched X" — movies like the ones the user saw and liked.
 
 Sources (at most `BEST_SOURCES + RECENT_SOURCES`, no movie twice): the user's best-rated
-seen movies, then the most recent seen ones not already picked. "Best-rated" is the
+seen movies, then the most recent seen ones not already picked (more of them when fewer
+than `BEST_SOURCES` have a rating). "Best-rated" is the
 user's own rating (`my_rating`, 10-point scale) when MovieView has it and the movie is
 rated, else the movie's IMDb rating; "most recent" is the latest viewing (`watched_on`)
 when known, else when it was marked seen. A seen movie the user rated below
@@ -206,8 +207,8 @@ def _recency(view: MovieView) -> tuple[int, date, datetime]:
 
 def pick_sources(seen: Sequence[MovieView]) -> list[MovieView]:
     """The seen movies to start from: the `BEST_SOURCES` best-rated (own rating first, else
-    IMDb's), then the `RECENT_SOURCES` most recent others; never one rated below
-    `DISLIKED_BELOW`."""
+    IMDb's), then the `RECENT_SOURCES` most recent others (more when fewer are rated: at most
+    `BEST_SOURCES + RECENT_SOURCES` in all); never one rated below `DISLIKED_BELOW`."""
     liked = [v for v in seen
              if (mine := personal_rating(v)) is None or mine >= DISLIKED_BELOW]
 
@@ -221,7 +222,7 @@ def pick_sources(seen: Sequence[MovieView]) -> list[MovieView]:
     chosen = sorted(rated, key=best, reverse=True)[:BEST_SOURCES]
     picked = {v.tmdb_id for v in chosen}
     recent = sorted((v for v in liked if v.tmdb_id not in picked), key=_recency, reverse=True)
-    return chosen + recent[:RECENT_SOURCES]
+    return chosen + recent[:RECENT_SOURCES + BEST_SOURCES - len(chosen)]
 
 
 def _because(source: MovieView, reason: str, shared: Sequence[str] = ()) -> Because:
