@@ -176,7 +176,7 @@ class _Column:
     style: str = ""
 
 
-def _columns(movies: Sequence[MovieView]) -> list[_Column]:
+def _columns(movies: Sequence[MovieView], extra: Sequence[_Column] = ()) -> list[_Column]:
     columns = [
         _Column("Title", title, style="bold"),
         _Column("Year", lambda m, _: year(m), "right", drop=3),
@@ -188,12 +188,14 @@ def _columns(movies: Sequence[MovieView]) -> list[_Column]:
         columns.append(_Column("Status", lambda m, _: status(m.status)))
     if any(m.updated_at for m in movies):
         columns.append(_Column("Updated", lambda m, _: date(m), drop=5))
+    columns += extra
     columns.append(_Column("TMDB", lambda m, _: str(m.tmdb_id), "right", style="dim"))
     return columns
 
 
 def movie_table(
-    movies: Sequence[MovieView], lang: str, *, title: str | None = None, width: int = 80
+    movies: Sequence[MovieView], lang: str, *, title: str | None = None, width: int = 80,
+    extra: Sequence[_Column] = (),
 ) -> Table:
     """A Rich table of `movies` that fits `width` columns without cutting a word: columns
     are left out (updated, votes, year, genres: in that order) until the words fit."""
@@ -202,7 +204,7 @@ def movie_table(
     from rich.table import Table
     from rich.text import Text
 
-    columns = _columns(movies)
+    columns = _columns(movies, extra)
     rows = [[column.cell(m, lang) for column in columns] for m in movies]
     # Rich measures a table's smallest width as the sum of its columns' longest words.
     from rich.console import Console
@@ -238,6 +240,22 @@ def movies(
         return
     console = console or output.out()
     console.print(movie_table(movies, lang, title=title, width=console.width))
+
+
+def recommendations(
+    movies: Sequence[MovieView], reasons: Sequence[str], lang: str, *,
+    title: str | None = None, console: Console | None = None,
+) -> None:
+    """`movies` as `movies()` shows them, plus why each one (`reasons`, in the same order):
+    a "Because" column at a terminal, a ` · because …` part of each plain line when piped."""
+    if console is None and _piped():
+        _write_lines(SEPARATOR.join([movie_line(m, lang)] + ([clean(r)] if r else []))
+                     for m, r in zip(movies, reasons, strict=True))
+        return
+    why = {m.tmdb_id: clean(r) for m, r in zip(movies, reasons, strict=True)}
+    because = _Column("Because", lambda m, _: why.get(m.tmdb_id, ""), drop=1)
+    console = console or output.out()
+    console.print(movie_table(movies, lang, title=title, width=console.width, extra=[because]))
 
 
 # --------------------------------------------------------------------------- one movie

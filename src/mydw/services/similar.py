@@ -92,6 +92,12 @@ def _recommended(ctx: AppContext, user_id: int, source: MovieView, limit: int, l
     return picked[:limit]
 
 
+def unmarked_views(ctx: AppContext, user_id: int, tmdb_ids: list[int]) -> dict[int, MovieView]:
+    """The cached movies among `tmdb_ids` that `user_id` has not marked (any status), by
+    TMDB id (also used by `services.recommend`)."""
+    return _unmarked(ctx, user_id, tmdb_ids)
+
+
 def _unmarked(ctx: AppContext, user_id: int, tmdb_ids: list[int]) -> dict[int, MovieView]:
     if not tmdb_ids:
         return {}

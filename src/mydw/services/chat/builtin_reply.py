@@ -60,6 +60,9 @@ _T: dict[str, tuple[str, str]] = {
     "suggest_none": ("I found nothing you haven't marked{crit}. Try fewer filters.",
                      "Je n'ai rien trouvé que vous n'ayez pas déjà marqué{crit}. "
                      "Essayez avec moins de filtres."),
+    "because": ("Because you watched {titles}, movies you haven't marked:",
+                "Parce que vous avez vu {titles}, des films que vous n'avez pas encore "
+                "marqués :"),
     "similar": ("Movies like {title} that you haven't marked:",
                 "Des films comme {title} que vous n'avez pas encore marqués :"),
     "similar_none": ("I found nothing like {title} that you haven't marked.",
@@ -320,10 +323,33 @@ def _page_head(call: ToolCall, outcome: ToolOutcome, movies: list[MovieView], la
         source = outcome.data.get("source") if isinstance(outcome.data, dict) else None
         title = _similar_title(source, str(args["similar_to"]), lang)
         return t("similar" if movies else "similar_none", lang, title=title)
+    watched = _watched(outcome, movies, lang)
+    if watched and not more:
+        return t("because", lang, titles=watched)
     crit = criteria(args, lang)
     if not movies:
         return t("suggest_none", lang, crit=crit)
     return t("suggest_more" if more else "suggest", lang, crit=crit)
+
+
+def _watched(outcome: ToolOutcome, movies: list[MovieView], lang: str) -> str:
+    """The seen movies behind the shown recommendations (`recommend` with no filter answers
+    with `because`), as `A, B and C`; empty otherwise."""
+    data = outcome.data.get("movies") if isinstance(outcome.data, dict) else None
+    shown = {m.tmdb_id for m in movies}
+    titles: list[str] = []
+    for item in data if isinstance(data, list) else []:
+        if not isinstance(item, dict) or item.get("tmdb_id") not in shown:
+            continue
+        for b in item.get("because") or []:
+            title = _similar_title(b, "", lang) if isinstance(b, dict) else ""
+            if title and title not in titles:
+                titles.append(title)
+    titles = titles[:3]
+    if len(titles) < 2:
+        return "".join(titles)
+    joiner = " et " if lang == "fr" else " and "
+    return ", ".join(titles[:-1]) + joiner + titles[-1]
 
 
 def _similar_title(source: Any, fallback: str, lang: str) -> str:

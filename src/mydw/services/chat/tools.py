@@ -137,7 +137,8 @@ _TOOLS: dict[str, _Tool] = {t.name: t for t in (
                   maximum=LIST_MAX, default=LIST_LIMIT))),
     _Tool("recommend",
           "Great movies the user has not marked. With similar_to: movies like that one; "
-          "otherwise the filters given (all optional).",
+          "otherwise the filters given (all optional). With no argument at all: movies "
+          "like the ones the user saw and liked (each with `because`).",
           (_Param("genre", "string", "A genre in English or French (Thriller, Comédie)."),
            _Param("min_rating", "number", "Minimum IMDb rating.", minimum=0, maximum=10),
            _Param("year_from", "integer", "Released in or after this year.", **_YEAR),
@@ -338,6 +339,10 @@ def _recommend(ctx: AppContext, user_id: int, call: ToolCall, args: dict[str, An
         if found.notice:
             data["notice"] = found.notice
         return _ok(call, movies, data)
+    if all(args[name] is None or args[name] == [] for name in _FILTERS):
+        liked = _because_you_watched(ctx, user_id, call, args, lang)
+        if liked is not None:
+            return liked
     from mydw.services import discover
 
     options: dict[str, Any] = {}
@@ -360,6 +365,31 @@ def _recommend(ctx: AppContext, user_id: int, call: ToolCall, args: dict[str, An
     if result.notice:
         data["notice"] = result.notice
     return _ok(call, movies, data, filters=filters)
+
+
+_FILTERS = ("genre", "min_rating", "year_from", "year_to", "language", "similar_to", "keywords")
+
+
+def _because_you_watched(ctx: AppContext, user_id: int, call: ToolCall, args: dict[str, Any],
+                         lang: str) -> ToolOutcome | None:
+    """`recommend` without any filter: `recommend.recommend` (movies like the ones the user
+    saw and liked, each with `score` and `because`); None when it has nothing to offer (the
+    user saw nothing yet, or nothing is like what they saw): then discover answers."""
+    from mydw.services import recommend
+
+    found = recommend.recommend(ctx, user_id, limit=args["limit"], lang=lang)
+    kept = {m.tmdb_id for m in unmarked(ctx, user_id, found.movies)}
+    items = [i for i in found.items if i.movie.tmdb_id in kept]
+    if not items:
+        return None
+    data: dict[str, Any] = {
+        "because_you_watched": [{"tmdb_id": s.tmdb_id, "title_en": s.title_en,
+                                 "title_fr": s.title_fr} for s in found.sources],
+        "movies": [i.to_json() for i in items],
+    }
+    if found.notice:
+        data["notice"] = found.notice
+    return _ok(call, [i.movie for i in items], data)
 
 
 _Runner = Callable[["AppContext", int, ToolCall, dict[str, Any], str], ToolOutcome]
