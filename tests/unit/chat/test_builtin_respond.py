@@ -409,8 +409,9 @@ def test_the_title_index_is_read_back_from_its_snapshot_until_the_movies_change(
 
     first = TitleIndex.from_database(ctx)
     assert first.match("Amelei") is not None and first.match("Inceptoin") is not None
-    snapshots = list((ctx.settings.home and Path(ctx.settings.home) or Path()).rglob(
-        "chat-titles-*.json"))
+    from mydw.config import paths
+
+    snapshots = list(paths.cache_dir().glob("chat-titles-*.json"))
     assert len(snapshots) == 1
     assert oct(snapshots[0].stat().st_mode & 0o777) == "0o600"
     again = TitleIndex.from_database(ctx)
