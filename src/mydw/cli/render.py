@@ -11,6 +11,9 @@ Human output depends on where stdout goes:
 Remote text (titles, overviews) is stripped of control characters and always printed
 through `rich.text.Text`, never parsed as markup. JSON and CSV never go through Rich.
 Rich is imported on first use, never at start-up.
+
+Why this module is long: it is the one renderer — every value and output kind (lists, one
+movie, stats, the diary) is here so that a movie looks the same in every command.
 """
 
 from __future__ import annotations

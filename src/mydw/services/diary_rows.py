@@ -20,6 +20,18 @@ from mydw.services.views import MovieView
 
 IN_LIMIT = 500
 """Above this many movies, read the user's whole diary instead of a long IN (...) list."""
+CHUNK = 500  # ids per IN (...) list
+
+
+def ratings_of(session: Session, mark_ids: Iterable[int]) -> dict[int, float]:
+    """user_movies.id → the rating hanging off it."""
+    found: dict[int, float] = {}
+    ids = sorted(set(mark_ids))
+    for start in range(0, len(ids), CHUNK):
+        found.update({m: float(r) for m, r in session.execute(
+            select(UserMovieRating.user_movie_id, UserMovieRating.rating)
+            .where(UserMovieRating.user_movie_id.in_(ids[start:start + CHUNK])))})
+    return found
 
 
 def diary_of(
