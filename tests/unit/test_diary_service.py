@@ -315,3 +315,15 @@ def test_migration_0005_keeps_existing_rows_and_downgrades(ctx: AppContext) -> N
             "movie_catalog")}
         assert conn.execute(sa.text("SELECT count(*) FROM user_movies")).scalar() == 1
     migrate.upgrade(db)
+
+
+def test_a_new_rating_in_the_file_replaces_the_stored_one(setup: Any) -> None:
+    ctx, uid, ids = setup
+    diary.rate(ctx, uid, "11", 6.0)
+    marks.mark(ctx, uid, ["12"], "later")
+    result = diary.apply_history(ctx, uid, [HistoryItem(ids[11], "seen", 8.5),
+                                            HistoryItem(ids[12], "seen", 7.0, date(2022, 2, 2))])
+    assert (result.seen, result.rated, result.viewings, result.unchanged) == (1, 2, 1, 0)
+    rows = {r.movie.tmdb_id: (r.status, r.rating, r.viewings) for r in diary.history(ctx, uid)}
+    assert rows == {11: ("seen", 8.5, []), 12: ("seen", 7.0, [date(2022, 2, 2)])}
+    assert _counts(ctx) == (2, 2, 1)

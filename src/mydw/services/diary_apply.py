@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -67,6 +67,10 @@ class _State:
     rating: float | None
     days: set[date]
     row: UserMovie | None = None
+    had_rating: bool = False  # a rating is stored (update it rather than insert)
+    status_changed: bool = False
+    rating_changed: bool = False
+    new_days: list[tuple[date, bool]] = dataclasses.field(default_factory=list)
 
 
 def _target(item: HistoryItem) -> str | None:
@@ -111,9 +115,10 @@ def apply_history(ctx: AppContext, user_id: int, items: Sequence[HistoryItem], *
         summary = ApplySummary()
         states = _load_states(session, user_id, {i.movie_id for i in checked})
         for item in checked:
-            if not _apply_one(session, user_id, item, states, summary, now=now,
-                              overwrite=overwrite, dry_run=dry_run):
+            if not _apply_one(item, states, summary, overwrite=overwrite):
                 summary.unchanged += 1
+        if not dry_run:
+            _write_states(session, user_id, states, now)
         return summary
 
     if dry_run:
@@ -150,14 +155,14 @@ def _load_states(session: Session, user_id: int, movie_ids: set[int]) -> dict[in
         for row in rows:
             if row.movie_id is not None:
                 states[row.movie_id] = _State(row.status, ratings.get(row.id),
-                                              days.get(row.id, set()), row)
+                                              days.get(row.id, set()), row,
+                                              had_rating=row.id in ratings)
     return states
 
 
-def _apply_one(session: Session, user_id: int, item: HistoryItem, states: dict[int, _State],
-               summary: ApplySummary, *, now: datetime, overwrite: bool,
-               dry_run: bool) -> bool:
-    """Apply one item to `states` (and the database unless `dry_run`); True if it changed
+def _apply_one(item: HistoryItem, states: dict[int, _State], summary: ApplySummary, *,
+               overwrite: bool) -> bool:
+    """Apply one item to `states` (written later by `_write_states`); True if it changed
     something."""
     state = states.get(item.movie_id)
     exists = state is not None
@@ -169,51 +174,53 @@ def _apply_one(session: Session, user_id: int, item: HistoryItem, states: dict[i
     changed = False
     if status is not None:
         state.status = status
-        changed = True
+        state.status_changed = changed = True
         if status == MovieStatus.SEEN.value:
             summary.seen += 1
         elif status == MovieStatus.LATER.value:
             summary.later += 1
         else:
             summary.not_interested += 1
-        if not dry_run:
-            row = _row(session, user_id, item.movie_id, state, now)
-            row.status, row.updated_at = status, now
-    needs_mark = item.rating is not None and item.rating != state.rating
-    new_day = item.watched_on is not None and item.watched_on not in state.days
-    if needs_mark and item.rating is not None:
-        had_rating = state.rating is not None  # the stored ratings were all loaded
+    if item.rating is not None and item.rating != state.rating:
         state.rating = item.rating
+        state.rating_changed = changed = True
         summary.rated += 1
-        changed = True
-        if not dry_run:
-            row = _row(session, user_id, item.movie_id, state, now)
-            stored = session.get(UserMovieRating, row.id) if had_rating else None
-            if stored is None:
-                session.add(UserMovieRating(user_movie_id=row.id, rating=item.rating,
-                                            rated_on=now))
-            else:
-                stored.rating, stored.rated_on = item.rating, now
-    if new_day and item.watched_on is not None:
+    if item.watched_on is not None and item.watched_on not in state.days:
         rewatch = item.rewatch or any(d < item.watched_on for d in state.days)
         state.days.add(item.watched_on)
+        state.new_days.append((item.watched_on, rewatch))
         summary.viewings += 1
         changed = True
-        if not dry_run:
-            row = _row(session, user_id, item.movie_id, state, now)
-            session.add(Viewing(user_movie_id=row.id, watched_on=item.watched_on,
-                                rewatch=rewatch, created_on=now))
     return changed
 
 
-def _row(session: Session, user_id: int, movie_id: int, state: _State,
-         now: datetime) -> UserMovie:
-    """The mark's row, inserted (with the state's status) the first time it is needed."""
-    if state.row is None:
-        state.row = UserMovie(user_id=user_id, movie_id=movie_id,
-                              status=state.status or MovieStatus.SEEN.value, updated_at=now)
-        if state.status is None:
-            state.status = state.row.status
-        session.add(state.row)
-        session.flush()
-    return state.row
+def _write_states(session: Session, user_id: int, states: dict[int, _State],
+                  now: datetime) -> None:
+    """Write what `_apply_one` changed: new marks in one flush, then the ratings and the
+    viewings in bulk."""
+    touched = [(movie_id, s) for movie_id, s in states.items()
+               if s.status_changed or s.rating_changed or s.new_days]
+    for movie_id, state in touched:
+        if state.row is None:
+            state.row = UserMovie(user_id=user_id, movie_id=movie_id,
+                                  status=state.status or MovieStatus.SEEN.value, updated_at=now)
+            session.add(state.row)
+        elif state.status_changed:
+            state.row.status, state.row.updated_at = state.status, now
+    session.flush()
+    new_ratings, viewings = [], []
+    for _movie_id, state in touched:
+        assert state.row is not None
+        if state.rating_changed and state.had_rating:
+            session.execute(update(UserMovieRating)
+                            .where(UserMovieRating.user_movie_id == state.row.id)
+                            .values(rating=state.rating, rated_on=now))
+        elif state.rating_changed:
+            new_ratings.append({"user_movie_id": state.row.id, "rating": state.rating,
+                                "rated_on": now})
+        viewings += [{"user_movie_id": state.row.id, "watched_on": day, "rewatch": rewatch,
+                      "created_on": now} for day, rewatch in state.new_days]
+    if new_ratings:
+        session.execute(insert(UserMovieRating), new_ratings)
+    if viewings:
+        session.execute(insert(Viewing), viewings)
