@@ -126,5 +126,5 @@ def test_every_commands_movie_json_has_the_same_keys(online: Cli) -> None:
         data = online.ok(*args).json()
         assert data and all(set(m) == keys for m in data), args
     shown = online.ok("show", "900001", "--json").json()
-    assert set(shown) == keys | {"imdb_url"}
+    assert set(shown) == keys | {"imdb_url", "original_title", "runtime", "directors"}
     json.dumps(shown)

@@ -105,6 +105,7 @@ class FakeMovie:
     tagline_en: str = ""
     tagline_fr: str = ""
     keyword_ids: tuple[int, ...] = ()  # ids of KEYWORDS
+    directors: tuple[str, ...] = ()  # the appended `credits` crew with job "Director"
 
     @property
     def year(self) -> int | None:
@@ -137,6 +138,15 @@ _MOVIE_KEYWORDS: dict[int, tuple[int, ...]] = {
 }
 
 
+# Invented directors (two for 900006: co-directed; none for 900010: TMDB has no crew).
+_MOVIE_DIRECTORS: dict[int, tuple[str, ...]] = {
+    900001: ("Maren Holt",), 900002: ("Ines Okafor",), 900003: ("Claire Vidal",),
+    900004: ("Tomas Reyes",), 900005: ("Yann Le Goff",), 900006: ("Ada Brooks", "Sam Brooks"),
+    900007: ("Lena Fischer",), 900008: ("Paul Moreau",), 900009: ("Walt Hensley",),
+    900011: ("Haru Sato",), 900012: ("Greta Lind",),
+}  # fmt: skip
+
+
 def _v(key: str, lang: str | None, kind: str = "Trailer", official: bool = True,
        published: str = "2020-01-01", name: str = "Trailer") -> FakeVideo:  # fmt: skip
     country = {"en": "US", "fr": "FR", None: "US"}.get(lang, "US")
@@ -147,7 +157,8 @@ def _v(key: str, lang: str | None, kind: str = "Trailer", official: bool = True,
 def default_catalogue() -> list[FakeMovie]:
     """~12 invented movies. Two share a title (remake); accents; one without French text.
     Each has a few keywords (`KEYWORDS`)."""
-    return [replace(m, keyword_ids=_MOVIE_KEYWORDS.get(m.tmdb_id, ())) for m in _catalogue()]
+    return [replace(m, keyword_ids=_MOVIE_KEYWORDS.get(m.tmdb_id, ()),
+                    directors=_MOVIE_DIRECTORS.get(m.tmdb_id, ())) for m in _catalogue()]
 
 
 def _catalogue() -> list[FakeMovie]:
@@ -484,7 +495,20 @@ class FakeTmdb(FakeServer):
             body["external_ids"] = {**extra, **self._external_ids(movie)}
         if "translations" in append:
             body["translations"] = {**extra, "translations": self._translations(movie)}
+        if "credits" in append:
+            body["credits"] = {**extra, "cast": [], "crew": self._crew(movie)}
         return body
+
+    @staticmethod
+    def _crew(movie: FakeMovie) -> list[dict[str, Any]]:
+        """TMDB's crew shape: a writer next to each director, as real answers have."""
+        crew: list[dict[str, Any]] = []
+        for n, name in enumerate(movie.directors):
+            crew.append({"id": movie.tmdb_id * 10 + n, "name": name, "job": "Director",
+                         "department": "Directing", "known_for_department": "Directing"})
+            crew.append({"id": movie.tmdb_id * 10 + 5 + n, "name": f"{name} Jr.",
+                         "job": "Screenplay", "department": "Writing"})
+        return crew
 
     # -- routing ---------------------------------------------------------------------
     def _authorized(self, request: RecordedRequest) -> bool:

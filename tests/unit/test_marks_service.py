@@ -384,6 +384,7 @@ def test_stats_of_a_new_user(setup: Any) -> None:
         "total": 0, "counts": {"seen": 0, "later": 0, "not_interested": 0},
         "average_imdb_rating_seen": None, "rated_seen": 0, "top_genres": [],
         "decades": [], "years": [], "last_updated": None,
+        "average_my_rating": None, "my_rated": 0, "viewings": 0, "viewings_per_year": [],
     }
 
 

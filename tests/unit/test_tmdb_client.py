@@ -230,7 +230,7 @@ def test_movie_details_parsing_and_params(client_for: Any) -> None:
     details = client.movie_details(4242, language="fr-FR")
     params = rec.requests[0].url.params
     assert rec.requests[0].url.path == "/3/movie/4242"
-    assert params["append_to_response"] == "videos,external_ids,translations"
+    assert params["append_to_response"] == "videos,external_ids,translations,credits"
     assert params["include_video_language"] == "fr,en,null"
     assert params["language"] == "fr-FR"
     assert details.imdb_id == "tt7654321"  # top-level "" → from external_ids

@@ -20,7 +20,7 @@ if "TYPER_USE_RICH" not in os.environ and not sys.stdout.isatty():
 import typer
 
 from mydw import __version__
-from mydw.cli import accounts, catalog, chat, config, db, marks, recommend, refresh
+from mydw.cli import accounts, catalog, chat, config, db, diary, marks, recommend, refresh
 from mydw.cli.state import RunState
 from mydw.domain.errors import (
     EXIT_FAILED,
@@ -71,6 +71,7 @@ def root(
 accounts.register(app)
 catalog.register(app)
 marks.register(app)
+diary.register(app)
 refresh.register(app)
 config.register(app)
 db.register(app)

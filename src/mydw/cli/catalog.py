@@ -82,7 +82,7 @@ def show(
         lang=language,
     )
     if json_:
-        data = view.to_json()
+        data = view.page_json()  # + original_title, runtime, directors
         data["imdb_url"] = view.imdb_url
         render.json(data)
     else:

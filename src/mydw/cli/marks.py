@@ -45,10 +45,16 @@ def mark(
     year: YearOption = None,
     lang: LangOption = None,
     json_: JsonOption = False,
+    on: Annotated[
+        str | None,
+        typer.Option("--on", metavar="DATE",
+                     help="With seen: log a viewing that day (YYYY-MM-DD, today, yesterday)."),
+    ] = None,
 ) -> None:
     """Mark movies as seen, later or not-interested (all of them, or none).
 
-    Marking a movie again changes its status. Example: mydw mark seen 603 "Dune (2021)"
+    Marking a movie again changes its status. `seen --on DATE` also logs a viewing (see
+    `mydw diary`). Example: mydw mark seen 603 "Dune (2021)" --on yesterday
     """
     from mydw.cli import render
     from mydw.domain.types import MovieStatus
@@ -56,16 +62,31 @@ def mark(
     from mydw.services import marks as svc
 
     parsed = MovieStatus(status)
+    day = None
+    if on is not None:
+        from mydw.domain.errors import UsageError
+        from mydw.services import diary
+
+        if parsed is not MovieStatus.SEEN:
+            raise UsageError(f"on logs a viewing: it goes with seen, not {parsed.cli_name}",
+                             parameter="on")
+        day = diary.parse_watch_date(on)
     language = chosen_lang(lang)
     ctx = context()
     user = accounts.current_user(ctx)
-    marked = svc.mark(ctx, user.id, movies, parsed, year=year, choose=movie_chooser(language),
-                      lang=language)
+    if day is not None:
+        marked = diary.add_viewings(ctx, user.id, movies, day, year=year,
+                                    choose=movie_chooser(language), lang=language)
+    else:
+        marked = svc.mark(ctx, user.id, movies, parsed, year=year,
+                          choose=movie_chooser(language), lang=language)
     if json_:
         render.movies_json(marked)
         return
     for movie in marked:
-        render.success(f"Marked {render.status(parsed.value)}: {render.label(movie, language)}")
+        watched = f" (watched {day.isoformat()})" if day else ""
+        render.success(f"Marked {render.status(parsed.value)}: {render.label(movie, language)}"
+                       f"{watched}")
 
 
 def unmark(

@@ -11,6 +11,9 @@ Human output depends on where stdout goes:
 Remote text (titles, overviews) is stripped of control characters and always printed
 through `rich.text.Text`, never parsed as markup. JSON and CSV never go through Rich.
 Rich is imported on first use, never at start-up.
+
+Why this module is long: it is the one renderer — every value and output kind (lists, one
+movie, stats, the diary) is here so that a movie looks the same in every command.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
 
+    from mydw.services.diary import DiaryEntry
     from mydw.services.marks import Stats
     from mydw.services.views import MovieView
 
@@ -93,6 +97,23 @@ def status_heading(value: str) -> str:
     return STATUS_HEADINGS.get(value, value)
 
 
+def my_rating(value: float | None) -> str:
+    """The user's own rating on the 10-point scale: `8/10`, `7.5/10`."""
+    return f"{value:g}/10" if value is not None else UNKNOWN
+
+
+def watched(movie: MovieView) -> str:
+    return movie.watched_on.isoformat() if movie.watched_on else UNKNOWN
+
+
+def runtime(minutes: int | None) -> str:
+    """`1 h 52 min`, `48 min`."""
+    if not minutes:
+        return ""
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h {rest:02d} min" if hours else f"{rest} min"
+
+
 def genre_names(movie: MovieView, lang: str) -> list[str]:
     """The movie's genres in `lang` (TMDB ids named in English or French; a stored name
     stands in for an id we do not know)."""
@@ -147,6 +168,10 @@ def movie_line(movie: MovieView, lang: str) -> str:
     if movie.status:
         when = f" {date(movie)}" if movie.updated_at else ""
         parts.append(f"{status(movie.status)}{when}")
+    if movie.my_rating is not None:
+        parts.append(f"rated {my_rating(movie.my_rating)}")
+    if movie.watched_on:
+        parts.append(f"watched {watched(movie)}")
     return SEPARATOR.join(parts)
 
 
@@ -186,6 +211,10 @@ def _columns(movies: Sequence[MovieView], extra: Sequence[_Column] = ()) -> list
     ]
     if any(m.status for m in movies):
         columns.append(_Column("Status", lambda m, _: status(m.status)))
+    if any(m.my_rating is not None for m in movies):
+        columns.append(_Column("Mine", lambda m, _: my_rating(m.my_rating), "right"))
+    if any(m.watched_on for m in movies):
+        columns.append(_Column("Watched", lambda m, _: watched(m), drop=1))
     if any(m.updated_at for m in movies):
         columns.append(_Column("Updated", lambda m, _: date(m), drop=5))
     columns += extra
@@ -270,12 +299,20 @@ def _detail_fields(movie: MovieView, lang: str) -> list[tuple[str, str, bool]]:
         ("Title", title(movie, lang), False),
         (f"Title ({other})", clean(other_title) if other_title and
          clean(other_title) != title(movie, lang) else "", False),
+        ("Original title", clean(movie.original_title) if movie.original_title and
+         clean(movie.original_title) not in (title(movie, lang), clean(other_title)) else "",
+         False),
         ("Year", year(movie), False),
+        ("Runtime", runtime(movie.runtime), False),
+        ("Directors", ", ".join(clean(d) for d in movie.directors), False),
         ("Genres", genres(movie, lang), False),
         ("Original language", movie.original_language or UNKNOWN, False),
         ("IMDb rating", rating_and_votes(movie), False),
         ("Status", status(movie.status) if movie.status else "", False),
         ("Updated", date(movie) if movie.updated_at else "", False),
+        ("Your rating", my_rating(movie.my_rating) if movie.my_rating is not None else "",
+         False),
+        ("Watched", watched(movie) if movie.watched_on else "", False),
         ("Overview", clean(movie.overview(lang), one_line=False), False),
         ("Trailer", trailer or movie.trailer_fr or "", True),
         ("Poster", movie.poster_url or "", True),
@@ -354,6 +391,8 @@ def _stats_sections(result: Stats, lang: str) -> list[tuple[str, str, list[tuple
         ("Decades (seen)", "Decade",
          [(f"{decade}s", n) for decade, n in sorted(result.decades.items())]),
         ("Years (seen)", "Year", [(str(y), n) for y, n in sorted(result.years.items())]),
+        ("Viewings per year", "Year",
+         [(str(y), n) for y, n in sorted(result.diary.viewings_per_year.items())]),
     ]
 
 
@@ -366,6 +405,9 @@ def stats(result: Stats, lang: str, *, console: Console | None = None) -> None:
     if average is not None:
         lines.append(f"Average IMDb rating of what you saw: {average:.2f} "
                      f"({result.rated_seen} rated)")
+    if result.diary.average_my_rating is not None:
+        lines.append(f"Average of your own ratings: {result.diary.average_my_rating:.2f}/10 "
+                     f"({result.diary.my_rated} rated)")
     sections = [s for s in _stats_sections(result, lang) if s[2]]
     if console is None and _piped():
         for heading, _, items in sections:
@@ -385,3 +427,44 @@ def stats(result: Stats, lang: str, *, console: Console | None = None) -> None:
         for name, n in items:
             table.add_row(Text(name), str(n))
         console.print(table)
+
+
+# --------------------------------------------------------------------------- diary
+
+
+def diary_line(entry: DiaryEntry, lang: str) -> str:
+    """`2026-11-30 · Title (1999) — tmdb:603 · 8/10 · rewatch` (rating and rewatch only
+    when known / true)."""
+    parts = [entry.watched_on.isoformat(), reference(entry.movie, lang)]
+    if entry.rating is not None:
+        parts.append(my_rating(entry.rating))
+    if entry.rewatch:
+        parts.append("rewatch")
+    return SEPARATOR.join(parts)
+
+
+def diary(entries: Sequence[DiaryEntry], lang: str, *, title: str | None = None,
+          console: Console | None = None) -> None:
+    """The viewings, newest first: a table at a terminal, one plain line each when piped."""
+    if console is None and _piped():
+        _write_lines(diary_line(e, lang) for e in entries)
+        return
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    console = console or output.out()
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+                  show_edge=False)
+    table.add_column("Watched", no_wrap=True)
+    table.add_column("Title", style="bold", overflow="fold")
+    table.add_column("Year", justify="right")
+    table.add_column("Mine", justify="right")
+    table.add_column("Rewatch")
+    table.add_column("TMDB", justify="right", style="dim")
+    for e in entries:
+        table.add_row(e.watched_on.isoformat(), Text(clean(e.movie.title(lang))), year(e.movie),
+                      my_rating(e.rating) if e.rating is not None else "",
+                      "yes" if e.rewatch else "", str(e.movie.tmdb_id))
+    console.print(table)
+

@@ -2,16 +2,21 @@
 
 Seed: users, movies, user_movies, chat_sessions — see ../shared/seed/models.md.
 Added (each through its own migration): login_sessions (0002); movie_catalog,
-search_cache and tmdb_genres (0003, the catalog's bookkeeping).
+search_cache and tmdb_genres (0003, the catalog's bookkeeping); user_movie_ratings and
+viewings (0005, the diary; both hang off a user_movies row and go with it), and
+movie_catalog's original_title, runtime, directors (0005).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
     DateTime,
     Enum,
     Float,
@@ -167,6 +172,10 @@ class MovieCatalog(Base):
     )
     search_text: Mapped[str] = mapped_column(Text, nullable=False, default="")
     details_on: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # Added by migration 0005, from TMDB's details and credits (NULL until the next fetch).
+    original_title: Mapped[str | None] = mapped_column(String, nullable=True)
+    runtime: Mapped[int | None] = mapped_column(Integer, nullable=True)  # minutes
+    directors: Mapped[list[str] | None] = mapped_column(StringArray, nullable=True)
 
 
 class SearchCache(Base):
@@ -191,3 +200,38 @@ class TmdbGenre(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     name_en: Mapped[str] = mapped_column(String, nullable=False)
     fetched_on: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+
+
+class UserMovieRating(Base):
+    """A user's own rating of a movie they marked: 0.5–10 in half steps (10-point scale)."""
+
+    __tablename__ = "user_movie_ratings"
+
+    user_movie_id: Mapped[int] = mapped_column(
+        ForeignKey("user_movies.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    rating: Mapped[float] = mapped_column(Float, nullable=False)
+    rated_on: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint(
+            "rating >= 0.5 AND rating <= 10 AND rating * 2 = CAST(rating * 2 AS INTEGER)",
+            name="half_steps",
+        ),
+    )
+
+
+class Viewing(Base):
+    """One day a user watched a movie (several rows: rewatches; at most one per day)."""
+
+    __tablename__ = "viewings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_movie_id: Mapped[int] = mapped_column(
+        ForeignKey("user_movies.id", ondelete="CASCADE"), nullable=False
+    )
+    watched_on: Mapped[date] = mapped_column(Date, nullable=False)
+    rewatch: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    created_on: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("user_movie_id", "watched_on", name="uq_viewing_day"),)

@@ -30,6 +30,7 @@ from mydw.domain.errors import (
 from mydw.domain.types import MovieStatus, iso_utc, utcnow
 from mydw.services import catalog
 from mydw.services.context import AppContext
+from mydw.services.diary_rows import DiaryStats, diary_columns, diary_stats, with_diary
 from mydw.services.filters import MovieFilter, genre_name
 from mydw.services.views import MovieView
 
@@ -105,7 +106,9 @@ def mark(ctx: AppContext, user_id: int, refs: Sequence[str], status: MovieStatus
     except IntegrityError as error:  # the user or a movie was deleted meanwhile
         raise Conflict("a movie or your account was deleted meanwhile; nothing was marked",
                        hint="try again") from error
-    return [dataclasses.replace(m, status=status.value, updated_at=now) for m in movies]
+    marked = [dataclasses.replace(m, status=status.value, updated_at=now) for m in movies]
+    with ctx.db.read() as session:
+        return with_diary(session, user_id, marked)
 
 
 def _upsert(session: Session, user_id: int, movie_id: int, status: str, now: datetime) -> None:
@@ -155,7 +158,9 @@ def unmark(ctx: AppContext, user_id: int, refs: Sequence[str], *, year: int | No
                            hint="see your movies with `mydw list`")
         session.execute(delete(UserMovie).where(
             UserMovie.user_id == user_id, UserMovie.movie_id.in_(ids)))
-    return [dataclasses.replace(m, status=None, updated_at=None) for m in movies]
+    # The rating and viewings hang off the mark (ON DELETE CASCADE): gone with it.
+    return [dataclasses.replace(m, status=None, updated_at=None, my_rating=None,
+                                watched_on=None) for m in movies]
 
 
 def _prefer_marked(ctx: AppContext, user_id: int, choose: Chooser | None) -> Chooser:
@@ -222,7 +227,7 @@ def list_movies(ctx: AppContext, user_id: int, *, statuses: Sequence[MovieStatus
     with ctx.db.read() as session:
         dialect = session.get_bind().dialect.name
         query = (
-            select(*_MOVIE_COLUMNS, UserMovie.status, UserMovie.updated_at)
+            select(*_MOVIE_COLUMNS, UserMovie.status, UserMovie.updated_at, *diary_columns())
             .join(UserMovie, UserMovie.movie_id == Movie.id)
             .where(UserMovie.user_id == user_id)
         )
@@ -234,9 +239,10 @@ def list_movies(ctx: AppContext, user_id: int, *, statuses: Sequence[MovieStatus
 
 # Plain columns, not ORM entities: 10,000 rows without identity map, instrumentation or
 # MutableList wrapping (the JSON/ARRAY columns come back as plain lists). The columns are
-# MovieView's fields in order, so that a row (+ status, updated_at) builds it positionally.
+# MovieView's fields in order, so that a row (+ status, updated_at, my_rating, watched_on)
+# builds it positionally.
 _MOVIE_FIELDS = [f.name for f in dataclasses.fields(MovieView)
-                 if f.name not in ("status", "updated_at")]
+                 if f.name in Movie.__table__.c]
 _MOVIE_COLUMNS = [Movie.__table__.c[name] for name in _MOVIE_FIELDS]
 _LISTS = (_MOVIE_FIELDS.index("genres"), _MOVIE_FIELDS.index("genre_ids"))
 
@@ -270,6 +276,7 @@ class Stats:
     decades: dict[int, int] = field(default_factory=dict)
     years: dict[int, int] = field(default_factory=dict)
     last_updated: datetime | None = None
+    diary: DiaryStats = field(default_factory=DiaryStats)  # own ratings, viewings per year
 
     @property
     def total(self) -> int:
@@ -288,6 +295,11 @@ class Stats:
             "decades": [{"decade": d, "count": n} for d, n in sorted(self.decades.items())],
             "years": [{"year": y, "count": n} for y, n in sorted(self.years.items())],
             "last_updated": iso_utc(self.last_updated),
+            "average_my_rating": self.diary.average_my_rating,
+            "my_rated": self.diary.my_rated,
+            "viewings": self.diary.viewings,
+            "viewings_per_year": [{"year": y, "count": n}
+                                  for y, n in sorted(self.diary.viewings_per_year.items())],
         }
 
 
@@ -316,6 +328,7 @@ def stats(ctx: AppContext, user_id: int) -> Stats:
         by_id, by_name = _genre_counts(session, seen)
         last = session.scalar(select(func.max(UserMovie.updated_at))
                               .where(UserMovie.user_id == user_id))
+        diary = diary_stats(session, user_id)
     decades: Counter[int] = Counter()
     for year, n in years.items():
         decades[year // 10 * 10] += n
@@ -327,6 +340,7 @@ def stats(ctx: AppContext, user_id: int) -> Stats:
         decades=dict(decades),
         years=years,
         last_updated=last,
+        diary=diary,
     )
 
 

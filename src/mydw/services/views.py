@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from mydw.db.models import Movie
@@ -36,6 +36,14 @@ class MovieView:
     imdb_updated_on: datetime | None
     status: str | None = None
     updated_at: datetime | None = None
+    # The user's diary (services/diary.py): own rating (10-point scale), latest viewing.
+    my_rating: float | None = None
+    watched_on: date | None = None
+    # A movie page's details (movie_catalog), filled by `catalog.show`; only `show --json`
+    # prints them (elsewhere they are not read, so a null would not mean "unknown").
+    original_title: str | None = None
+    runtime: int | None = None
+    directors: list[str] = field(default_factory=list)
 
     def title(self, lang: str = "en") -> str:
         """Title in `lang`, falling back to the other language."""
@@ -83,8 +91,15 @@ class MovieView:
             "imdb_updated_on": iso_utc(self.imdb_updated_on),
             "status": self.status,
             "updated_at": iso_utc(self.updated_at),
+            "my_rating": self.my_rating,
+            "watched_on": self.watched_on.isoformat() if self.watched_on else None,
         }
         return data
+
+    def page_json(self) -> dict[str, Any]:
+        """`to_json()` plus the movie page's details (`show --json`)."""
+        return {**self.to_json(), "original_title": self.original_title,
+                "runtime": self.runtime, "directors": list(self.directors)}
 
 
 def movie_view(

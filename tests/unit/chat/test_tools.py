@@ -16,6 +16,7 @@ MOVIE_KEYS = {
     "tmdb_id", "imdb_id", "title_en", "title_fr", "overview_en", "overview_fr", "poster_url",
     "trailer_en", "trailer_fr", "imdb_rating", "vote_count", "genres", "genre_ids",
     "release_year", "original_language", "cached_on", "imdb_updated_on", "status", "updated_at",
+    "my_rating", "watched_on",
 }
 
 

@@ -155,7 +155,7 @@ class TmdbClient:
             f"movie/{int(tmdb_id)}",
             {
                 "language": language,
-                "append_to_response": "videos,external_ids,translations",
+                "append_to_response": "videos,external_ids,translations,credits",
                 "include_video_language": video_languages(language),
             },
             not_found=f"TMDB has no movie with id {tmdb_id}",

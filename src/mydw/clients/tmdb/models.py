@@ -73,6 +73,7 @@ class TmdbMovieDetails:
     popularity: float
     runtime: int | None = None
     tagline: str | None = None
+    directors: tuple[str, ...] = ()  # appended `credits`: the crew whose job is "Director"
 
 
 class TmdbKeyword(NamedTuple):

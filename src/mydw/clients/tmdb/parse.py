@@ -216,7 +216,20 @@ def parse_details(body: JsonObject) -> TmdbMovieDetails:
         popularity=_float(body, "popularity"),
         runtime=runtime or None,
         tagline=_opt_str(body, "tagline"),
+        directors=_directors(_appended(body, "credits")),
     )
+
+
+def _directors(credits: Mapping[str, Any]) -> tuple[str, ...]:
+    """The names of the crew whose job is "Director", in TMDB's order, once each."""
+    names: list[str] = []
+    for raw in _list(credits, "crew", required=False):
+        member = _obj(raw, "a crew member")
+        if member.get("job") == "Director":
+            name = (_opt_str(member, "name") or "").strip()
+            if name and name not in names:
+                names.append(name)
+    return tuple(names)
 
 
 def parse_summaries(body: JsonObject, key: str) -> list[TmdbMovieSummary]:

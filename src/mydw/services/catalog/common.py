@@ -18,6 +18,7 @@ from mydw.domain.errors import UsageError
 from mydw.domain.types import fold
 from mydw.services import upstream
 from mydw.services.context import AppContext
+from mydw.services.diary_rows import with_diary
 from mydw.services.ratings import OmdbRatings
 from mydw.services.views import MovieView, movie_view
 
@@ -113,10 +114,10 @@ def _statuses(
 def with_status(session: Session, user_id: int | None, views: list[MovieView]) -> list[MovieView]:
     """The views with `user_id`'s status and `updated_at` filled in (unchanged otherwise)."""
     found = _statuses(session, user_id, (v.id for v in views))
-    return [
+    return with_diary(session, user_id, [
         replace(v, status=found[v.id][0], updated_at=found[v.id][1]) if v.id in found else v
         for v in views
-    ]
+    ])
 
 
 def views_in_order(session: Session, movie_ids: Sequence[int]) -> list[MovieView]:

@@ -28,6 +28,7 @@ from mydw.services.catalog.common import (
 from mydw.services.catalog.search import local_candidates, search_page
 from mydw.services.catalog.store import complete
 from mydw.services.context import AppContext
+from mydw.services.diary_rows import with_page
 from mydw.services.views import MovieView, movie_view
 
 _IMDB_ID = re.compile(r"(?:https?://(?:www\.|m\.)?imdb\.com/title/)?(tt\d{7,10})/?", re.I)
@@ -196,9 +197,11 @@ def show(
     user_id: int | None = None,
     lang: str | None = None,
 ) -> MovieView:
-    """One movie in full (see `resolve_movie`), with `user_id`'s status."""
+    """One movie in full (see `resolve_movie`), with `user_id`'s status and diary, and
+    the movie page's details (original title, runtime, directors)."""
     view = resolve_movie(ctx, ref, year=year, choose=choose, lang=lang)
-    if user_id is None:
-        return view
     with ctx.db.read() as session:
+        view = with_page(session, [view])[0]
+        if user_id is None:
+            return view
         return with_status(session, user_id, [view])[0]

@@ -152,6 +152,9 @@ def _apply_details(movie: Movie, catalog: MovieCatalog, d: Details) -> None:
     if d.rating is not None:
         ratings.apply(movie, d.rating.rating, now=now)
     catalog.details_on = now
+    catalog.original_title = en.original_title or fr.original_title  # 0005: the movie page
+    catalog.runtime = en.runtime or fr.runtime
+    catalog.directors = list(en.directors or fr.directors)
     catalog.search_text = search_lines(
         en.title, fr.title, en.original_title, existing=catalog.search_text
     )
