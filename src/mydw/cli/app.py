@@ -21,6 +21,7 @@ import typer
 
 from mydw import __version__
 from mydw.cli import accounts, catalog, chat, config, db, marks, refresh
+from mydw.cli import transfer
 from mydw.cli.state import RunState
 from mydw.domain.errors import (
     EXIT_FAILED,
@@ -75,6 +76,7 @@ refresh.register(app)
 config.register(app)
 db.register(app)
 chat.register(app)
+transfer.register(app)
 
 
 class _StderrHandler(logging.Handler):
