@@ -377,3 +377,44 @@ def test_installed_command(mydw: Any, tmp_path: Path) -> None:
     result = mydw("import", "letterboxd", str(bad), "--json")
     assert result.returncode == 1
     assert json.loads(result.stderr)["error"]["code"] == "invalid_input"
+
+
+def test_an_interrupted_import_resumes_where_it_stopped(
+    online: Cli, tmdb: FakeTmdb, monkeypatch: pytest.MonkeyPatch, home: Path
+) -> None:
+    matching = importlib.import_module("mydw.services.transfer.matching")
+    monkeypatch.setattr(matching, "WORKERS", 1)
+    monkeypatch.setattr(matching, "SAVE_EVERY", 1)
+    original = matching._by_title
+    calls = []
+
+    def flaky(ctx: Any, value: str) -> Any:
+        calls.append(value)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return original(ctx, value)
+
+    monkeypatch.setattr(matching, "_by_title", flaky)
+    path = str(FIXTURES / "letterboxd")
+    result = online("import", "letterboxd", path, "--json")
+    assert result.returncode == 130
+    assert _marks(online) == {}  # nothing written before every row was matched
+    remembered = json.loads((home / "cache" / "import-matches.json").read_text())["keys"]
+    assert 3 <= len(remembered) < 9 and "title:The Lighthouse Keeper|1998" not in remembered
+    before = len(calls)
+    data = _import(online, "letterboxd", path)
+    keys = 9  # distinct (Name, Year) pairs of the Letterboxd fixtures
+    assert len(calls) - before == keys - len(remembered)  # only what was not remembered
+    assert (data["seen"], data["later"]) == (5, 2)
+
+
+def test_tmdb_refusing_the_key_stops_with_exit_5_and_changes_nothing(
+    online: Cli, tmdb: FakeTmdb
+) -> None:
+    tmdb.fail_next(100, status=401, body={"status_code": 7, "success": False,
+                                          "status_message": "Invalid API key"})
+    result = online("import", "letterboxd", str(FIXTURES / "letterboxd"), "--json")
+    assert result.returncode == 5
+    assert json.loads(result.stderr)["error"]["code"] in ("upstream_auth", "upstream")
+    tmdb.clear_faults()
+    assert _marks(online) == {}

@@ -20,8 +20,7 @@ if "TYPER_USE_RICH" not in os.environ and not sys.stdout.isatty():
 import typer
 
 from mydw import __version__
-from mydw.cli import accounts, catalog, chat, config, db, marks, refresh
-from mydw.cli import transfer
+from mydw.cli import accounts, catalog, chat, config, db, marks, refresh, transfer
 from mydw.cli.state import RunState
 from mydw.domain.errors import (
     EXIT_FAILED,

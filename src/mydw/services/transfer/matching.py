@@ -168,10 +168,11 @@ class _ImportContext(AppContext):
 
 
 class Matcher:
-    def __init__(self, ctx: AppContext, memory: Memory, *, workers: int = WORKERS) -> None:
+    def __init__(self, ctx: AppContext, memory: Memory, *, workers: int | None = None) -> None:
         self.ctx = ctx
         self.memory = memory
-        self.workers = workers
+        self.workers = workers or WORKERS
+        self._lock = threading.Lock()
         self.asked = 0  # keys resolved through TMDB in this run
 
     def resolve(self, keys: Iterable[str], progress: Progress | None = None, *,
@@ -205,9 +206,7 @@ class Matcher:
             futures = {pool.submit(self._one, sub, key): key for key in todo}
             for future in as_completed(futures):
                 key = futures[future]
-                match = future.result()  # an upstream failure stops the import (resumable)
-                self.memory.put(key, match)
-                found[key] = match
+                found[key] = future.result()  # an upstream failure stops the import
                 done += 1
                 if progress:
                     progress(done, len(wanted))
@@ -219,20 +218,29 @@ class Matcher:
         return found
 
     def _one(self, ctx: AppContext, key: str) -> Match:
-        from mydw.services import catalog
+        """Resolve one key and remember it at once (a worker finishing after an interrupt
+        still saves its answer for the next run)."""
+        with self._lock:
+            self.asked += 1
+        match = _resolve(ctx, key)
+        self.memory.put(key, match)
+        return match
 
-        kind, _, value = key.partition(":")
-        self.asked += 1
-        if kind == "title":
-            return _by_title(ctx, value)
-        ref = f"tmdb:{value}" if kind == "tmdb" else value
-        try:
-            view = catalog.resolve_movie(ctx, ref, lang="en")
-        except MydwError as error:
-            if error.code in ("not_found", "ambiguous", "invalid_input"):
-                return Match(None, "unmatched", (), error.message)
-            raise
-        return Match(view.tmdb_id, "matched")
+
+def _resolve(ctx: AppContext, key: str) -> Match:
+    from mydw.services import catalog
+
+    kind, _, value = key.partition(":")
+    if kind == "title":
+        return _by_title(ctx, value)
+    ref = f"tmdb:{value}" if kind == "tmdb" else value
+    try:
+        view = catalog.resolve_movie(ctx, ref, lang="en")
+    except MydwError as error:
+        if error.code in ("not_found", "ambiguous", "invalid_input"):
+            return Match(None, "unmatched", (), error.message)
+        raise
+    return Match(view.tmdb_id, "matched")
 
 
 def _label(view: MovieView) -> tuple[int, str]:

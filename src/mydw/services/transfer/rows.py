@@ -8,7 +8,7 @@ from datetime import date
 STATUS_RANK = {"later": 1, "seen": 2, "not_interested": 3}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Row:
     """One movie line: how to find the movie (`key`) and what it says of it.
 

@@ -38,9 +38,9 @@ def parse(path: Path) -> Parsed:
     chosen: list[tuple[str, int, Member]] = []
     skipped_files = []
     for member in found:
-        kind = _kind(member)
-        if kind is not None:
-            chosen.append((kind[0], kind[1], member))
+        known = _kind(member)
+        if known is not None:
+            chosen.append((known[0], known[1], member))
         elif member.basename in SKIPPED_FILES:
             skipped_files.append(member)
         elif single and member.basename.endswith(".json"):
