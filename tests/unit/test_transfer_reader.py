@@ -129,3 +129,13 @@ def test_a_folder_skips_our_own_reports(tmp_path: Path) -> None:
     (tmp_path / "watched.csv").write_text("Date,Name,Year,Letterboxd URI\n", encoding="utf-8")
     (tmp_path / "x-import-report.csv").write_text("source\n", encoding="utf-8")
     assert [m.name for m in members(tmp_path)] == ["watched.csv"]
+
+
+def test_letterboxd_zip_in_a_folder_but_never_deleted_or_likes(tmp_path: Path) -> None:
+    archive = tmp_path / "export.zip"
+    header = "Date,Name,Year,Letterboxd URI\n"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("letterboxd-ada/watched.csv", header + "2026-01-01,Dune,2021,x\n")
+        zf.writestr("letterboxd-ada/deleted/watched.csv", header + "2026-01-01,Heat,1995,x\n")
+        zf.writestr("letterboxd-ada/likes/films.csv", header + "2026-01-01,Alien,1979,x\n")
+    assert [r.title for r in letterboxd.parse(archive).rows] == ["Dune"]

@@ -13,6 +13,7 @@ from pathlib import Path
 from mydw.services.transfer.reader import CsvRows, Member, bad_file, members
 from mydw.services.transfer.rows import Parsed, Problem, Row, parse_date, parse_year, title_key
 
+IGNORED_FOLDERS = {"deleted", "orphaned", "likes", "lists"}
 FILES = {"watched.csv", "watchlist.csv", "ratings.csv", "diary.csv", "reviews.csv"}
 # ratings.csv holds the current rating; a diary/review rating is the one of that viewing
 RATING_RANK = {"ratings.csv": 3, "reviews.csv": 2, "diary.csv": 1}
@@ -24,7 +25,13 @@ def parse(path: Path) -> Parsed:
     if single:
         chosen = found
     else:
-        chosen = [m for m in found if len(m.parts) == 1 and m.basename in FILES]
+        # at the root, or in one folder around it (a re-zipped export); never from
+        # deleted/, orphaned/, likes/ or lists/
+        chosen = [m for m in found if m.basename in FILES and len(m.parts) <= 2
+                  and not set(m.parts[:-1]) & IGNORED_FOLDERS]
+        if len({m.basename for m in chosen}) != len(chosen):
+            raise bad_file(str(path), "holds several Letterboxd exports (two "
+                           f"{_twice(chosen)}); import them one at a time")
         if not chosen:
             raise bad_file(str(path), "is not a Letterboxd export (no watched.csv, "
                            "watchlist.csv, ratings.csv, diary.csv or reviews.csv in it)")
@@ -35,6 +42,11 @@ def parse(path: Path) -> Parsed:
     for member in chosen:
         _read(member, parsed, single=single)
     return parsed
+
+
+def _twice(chosen: list[Member]) -> str:
+    names = [m.basename for m in chosen]
+    return next(n for n in names if names.count(n) > 1)
 
 
 def _kind(member: Member, rows: CsvRows) -> str:
