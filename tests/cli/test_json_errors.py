@@ -13,7 +13,8 @@ from tests.conftest import Cli
 # The arguments a command needs before it can fail for a reason of its own.
 ARGUMENTS = {"search": ["keeper"], "show": ["603"], "mark": ["seen", "603"],
              "unmark": ["603"], "config get": ["lang"], "account delete": ["--yes"],
-             "chat show": ["0123abcd"], "chat delete": ["0123abcd"], "rate": ["603", "8"]}
+             "chat show": ["0123abcd"], "chat delete": ["0123abcd"], "rate": ["603", "8"],
+             "import": ["letterboxd", "watched.csv"]}
 
 
 def _commands_with_json() -> list[str]:

@@ -20,7 +20,18 @@ if "TYPER_USE_RICH" not in os.environ and not sys.stdout.isatty():
 import typer
 
 from mydw import __version__
-from mydw.cli import accounts, catalog, chat, config, db, diary, marks, recommend, refresh
+from mydw.cli import (
+    accounts,
+    catalog,
+    chat,
+    config,
+    db,
+    diary,
+    marks,
+    recommend,
+    refresh,
+    transfer,
+)
 from mydw.cli.state import RunState
 from mydw.domain.errors import (
     EXIT_FAILED,
@@ -77,6 +88,7 @@ config.register(app)
 db.register(app)
 chat.register(app)
 recommend.register(app)
+transfer.register(app)
 
 
 class _StderrHandler(logging.Handler):
