@@ -34,6 +34,7 @@ from mydw.clients.http import (
     parse_retry_after,
 )
 from mydw.domain.errors import UpstreamAuthError, UpstreamError
+from mydw.domain.text import clean_escapes
 
 SERVICE = "chat model"
 DEFAULT_READ_TIMEOUT = 120.0  # local models on a CPU take their time
@@ -364,7 +365,7 @@ class ChatModelClient:
             call_id = _str(raw.get("id"))
             items.append((call_id, name, function.get("arguments")))
         finish = choice.get("finish_reason")
-        return ModelReply(content=content if isinstance(content, str) else "",
+        return ModelReply(content=clean_escapes(content) if isinstance(content, str) else "",
                           tool_calls=finish_calls(items),
                           finish_reason=finish if isinstance(finish, str) else None)
 
@@ -406,7 +407,7 @@ class ChatModelClient:
                     continue
                 delta = _obj(choice.get("delta"))
                 text = delta.get("content")
-                if isinstance(text, str) and text:
+                if isinstance(text, str) and (text := clean_escapes(text)):  # no ESC, CSI
                     content.append(text)
                     if on_text is not None:
                         on_text(text)
