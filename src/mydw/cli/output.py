@@ -75,10 +75,17 @@ def emit_json(data: Any) -> None:
     sys.stdout.flush()
 
 
+# A character a CSV cell must not carry as it is: control characters (newline, ESC...),
+# DEL and C1, bidi overrides.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 def _cell(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, str):
+        if not _CONTROL.search(value):  # the usual case: no copy, no Python loop
+            return value
         from mydw.domain.text import clean_text
 
         return clean_text(value)  # one line: a CSV row is a line to most tools
