@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from mydw.db.models import Movie
@@ -202,8 +203,11 @@ def test_a_second_run_while_the_lock_is_held_touches_nothing(
 
     seed(app, *default_movies())
     before = ratings(app)
-    lock_path = home / "cache" / "refresh.lock"
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    from mydw.services.refresh import lock_path as refresh_lock
+
+    lock_path = refresh_lock(app)  # issue 10: beside the database, not in the home's cache
+    if lock_path is None:
+        pytest.skip("PostgreSQL's lock is the advisory lock (tested in test_refresh_service)")
     with FileLock(str(lock_path)):
         result = cli("refresh", "--quiet", env=env_for(datasets))
     assert result.returncode == 1 and result.stdout == ""

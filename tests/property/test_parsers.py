@@ -39,12 +39,8 @@ def clear(error: MydwError) -> None:
 
 # --------------------------------------------------------------------------- durations
 
-GUARD_DURATION = ("issue 10: a huge duration (99999999999999999999w) overflows timedelta: "
-                  "OverflowError, "
-                  "not a clear error; fixed by guard")
 
 
-@pytest.mark.xfail(strict=True, reason=GUARD_DURATION)
 @given(TEXT)
 @example("100000000d")
 @example("1e400s")
@@ -60,7 +56,7 @@ def test_parse_duration_any_text(text: str) -> None:
     assert isinstance(value, timedelta) and value >= timedelta(0)
 
 
-@given(st.integers(0, 10_000), st.sampled_from("smhdwSMHDW"), st.sampled_from(["", " "]))
+@given(st.integers(0, 5_000), st.sampled_from("smhdwSMHDW"), st.sampled_from(["", " "]))
 def test_parse_duration_valid(number: int, unit: str, space: str) -> None:
     from mydw.domain.types import parse_duration
 
@@ -133,11 +129,8 @@ FIELD = st.binary(max_size=12) | st.sampled_from(
     [b"\\N", b"7.5", b"99.9", b"-3", b"inf", b"nan", b"1e308", b"12345678901234567890123",
      b"\xff", b"\x1b[31m", b"", b" 7 "])
 
-GUARD_ROWS = ("issue 10: IMDb dataset values are kept unchecked (99.9, -3, inf, 23-digit "
-              "votes); fixed by guard")
 
 
-@pytest.mark.xfail(strict=True, reason=GUARD_ROWS)
 @given(st.lists(st.tuples(st.sampled_from([b"tt0000001", b"tt1234567", b"x"]), FIELD, FIELD),
                 max_size=8))
 @example([(b"tt0000001", b"99.9", b"-3")])
@@ -212,11 +205,8 @@ def test_tmdb_payloads_any(body: dict[str, Any]) -> None:
             assert error.message.startswith("TMDB sent an unexpected response")
 
 
-GUARD_TMDB = ("issue 10: TMDB numbers enter unchecked (vote_average 1e308 or negative, "
-              "votes beyond MAX_VOTES); fixed by guard")
 
 
-@pytest.mark.xfail(strict=True, reason=GUARD_TMDB)
 @given(st.floats(allow_nan=False) | st.integers(), st.integers())
 @example(1e308, -5)
 def test_tmdb_numbers_are_bounded_where_they_enter(average: float, votes: int) -> None:
@@ -249,7 +239,6 @@ def _keys() -> list[str]:
     return sorted(KEYS)
 
 
-GUARD_DIGITS = ("issue 10: non-ASCII digits (٣) accepted as a count setting; fixed by guard")
 
 
 @pytest.mark.parametrize("name", _keys())
@@ -273,7 +262,6 @@ def test_every_setting_any_value(name: str, value: str) -> None:
         assert parsed >= 0
 
 
-@pytest.mark.xfail(strict=True, reason=GUARD_DIGITS)
 @given(st.sampled_from(["discover-min-votes", "llm-history"]),
        st.text(alphabet="٠١٢٣٤٥٦٧٨٩²³", min_size=1, max_size=4))
 def test_count_settings_take_ascii_digits_only(name: str, value: str) -> None:

@@ -13,6 +13,9 @@ import traceback
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any
 
+# Before anything looks at sys.stdout: a closed stdin, stdout or stderr made harmless.
+from mydw.cli import streams  # noqa: F401  (imported for that effect)
+
 if "TYPER_USE_RICH" not in os.environ and not sys.stdout.isatty():
     # Rich help panels cost ~90 ms of imports; people at a terminal get them, scripts don't.
     os.environ["TYPER_USE_RICH"] = "0"
@@ -93,9 +96,11 @@ transfer.register(app)
 
 class _StderrHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
-        # Never let a notice break a command (a closed stderr, say).
+        # Never let a notice break a command (a closed stderr, say); never print a secret.
         with contextlib.suppress(Exception):
-            sys.stderr.write(f"mydw: {record.getMessage()}\n")
+            from mydw.domain.text import clean_text, mask_secrets
+
+            sys.stderr.write(f"mydw: {clean_text(mask_secrets(record.getMessage()))}\n")
 
 
 def _configure_logging(debug: bool) -> None:
@@ -153,21 +158,66 @@ def _with_flag(error: MydwError, args: Sequence[str]) -> MydwError:
     return error
 
 
-def _report(error: MydwError, state: RunState) -> None:
-    if state.json:
-        import json
+def _masked(data: Any) -> Any:
+    """Every string of an error document with its secrets masked."""
+    from mydw.domain.text import mask_secrets
 
-        sys.stderr.write(json.dumps({"error": error.to_json()}, ensure_ascii=False) + "\n")
+    if isinstance(data, str):
+        return mask_secrets(data)
+    if isinstance(data, dict):
+        return {k: _masked(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_masked(v) for v in data]
+    return data
+
+
+def _report(error: MydwError, state: RunState) -> None:
+    """The error on stderr: one JSON object with --json, else `mydw: error: ...` lines.
+    Whatever the message carries (upstream text, a URL) is cleaned and masked here, the
+    last line of defence."""
+    from mydw.cli import output, render
+    from mydw.domain.text import mask_secrets
+
+    if state.json:
+        sys.stderr.write(output.dumps({"error": _masked(error.to_json())}) + "\n")
         return
     colour = sys.stderr.isatty() and not os.environ.get("NO_COLOR")
     label = "\033[1;31merror:\033[0m" if colour else "error:"
-    from mydw.cli import render
 
-    lines = [f"mydw: {label} {render.clean(error.message)}"]
+    lines = [f"mydw: {label} {render.clean(mask_secrets(error.message))}"]
     lines += [f"  {render.clean(c.label())} — tmdb:{c.tmdb_id}" for c in error.candidates]
     if error.hint:
-        lines.append(f"hint: {error.hint}")
+        lines.append(f"hint: {render.clean(mask_secrets(error.hint))}")
     sys.stderr.write("\n".join(lines) + "\n")
+
+
+def _print_traceback() -> None:
+    """--debug: the traceback, with passwords, URL passwords and hashes masked."""
+    from mydw.domain.text import mask_secrets
+
+    with contextlib.suppress(Exception):
+        sys.stderr.write(mask_secrets(traceback.format_exc()))
+
+
+def _reset_stored_problems() -> None:
+    types = sys.modules.get("mydw.db.types")  # never imported just for this (SQLAlchemy)
+    if types is not None:
+        types.reset_problems()
+
+
+def _report_stored_problems(state: RunState, error: MydwError | None) -> None:
+    """Stored values mydw did not understand (rows another tool wrote): one line."""
+    types = sys.modules.get("mydw.db.types")
+    if types is None:
+        return
+    line = types.problem_report()
+    types.reset_problems()
+    if line is None or (error is not None and state.json):  # stderr: one JSON object
+        return
+    with contextlib.suppress(Exception):
+        from mydw.cli import render
+
+        sys.stderr.write(f"mydw: {render.clean(line)}\n")
 
 
 def _usage(exc: Any, args: Sequence[str]) -> MydwError:
@@ -203,9 +253,6 @@ def run(argv: Sequence[str], context: AppContext | None = None) -> int:
     built from the environment; tests see exactly the stdout, stderr and exit code a user
     would.
     """
-    from typer import Abort, Exit
-    from typer._click import ClickException  # Typer bundles Click: never `import click`
-
     from mydw.cli import output
 
     argv = list(argv)
@@ -216,6 +263,28 @@ def run(argv: Sequence[str], context: AppContext | None = None) -> int:
     _configure_logging(debug)
     _rich_help_only_at_a_terminal()
     output.reset()
+    _reset_stored_problems()
+    # Every file and folder this run creates is owner-only, whichever path creates it
+    # (database, journal, backups, locks, config, secrets, cache, history).
+    umask = os.umask(0o077)
+    try:
+        code, error = _run(args, state, debug)
+    finally:
+        os.umask(umask)
+    _report_stored_problems(state, error)
+    if error is None:
+        return code
+    with contextlib.suppress(BrokenPipeError, ValueError, OSError):
+        # stderr went away too: the code still tells
+        _report(error, state)
+    return error.exit_code
+
+
+def _run(args: list[str], state: RunState, debug: bool) -> tuple[int, MydwError | None]:
+    """The command, and the error it ended with (None: `code` is its exit code)."""
+    from typer import Abort, Exit
+    from typer._click import ClickException  # Typer bundles Click: never `import click`
+
     error: MydwError | None = None
     try:
         try:
@@ -225,15 +294,15 @@ def run(argv: Sequence[str], context: AppContext | None = None) -> int:
         if result == EXIT_INTERRUPTED:  # Typer turns Ctrl-C inside a command into Exit(130)
             error = Interrupted("interrupted")
         else:
-            return result if isinstance(result, int) else EXIT_OK
+            return (result if isinstance(result, int) else EXIT_OK), None
     except MydwError as exc:
         if debug:
-            traceback.print_exc()
+            _print_traceback()
         error = _with_flag(exc, args)
     except ClickException as exc:
         if type(exc).__name__ == "NoArgsIsHelpError":  # `mydw`, `mydw config`: the help
             exc.show()
-            return EXIT_USAGE
+            return EXIT_USAGE, None
         error = _usage(exc, args)
         error.code = "usage" if exc.exit_code == EXIT_USAGE else "invalid_input"
     except Abort as exc:
@@ -243,27 +312,25 @@ def run(argv: Sequence[str], context: AppContext | None = None) -> int:
         else:
             error = Interrupted("interrupted")
     except Exit as exc:
-        return exc.exit_code
+        return exc.exit_code, None
     except KeyboardInterrupt:
         error = Interrupted("interrupted")
     except BrokenPipeError:
         _quiet_stdout()
-        return EXIT_FAILED
+        return EXIT_FAILED, None
     except SystemExit as exc:  # Typer exits on a broken pipe (EPIPE) by itself
         if exc.code == EXIT_FAILED:
             _quiet_stdout()
-        return exc.code if isinstance(exc.code, int) else EXIT_FAILED
+        return (exc.code if isinstance(exc.code, int) else EXIT_FAILED), None
     except Exception as exc:  # the last line of defence: no traceback for users
         if debug:
-            traceback.print_exc()
+            _print_traceback()
         error = MydwError(
             f"internal error: {type(exc).__name__}: {exc}",
             hint="run again with --debug for details, and report it",
             code="internal",
         )
-    with contextlib.suppress(BrokenPipeError):  # stderr went away too: the code still tells
-        _report(error, state)
-    return error.exit_code
+    return error.exit_code, error
 
 
 def main() -> None:

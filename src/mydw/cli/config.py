@@ -19,10 +19,12 @@ config_app = typer.Typer(
 @config_app.command("get")
 def get(
     name: SettingArgument,
-    reveal: Annotated[bool, typer.Option(help="Show a secret in full.")] = False,
+    reveal: Annotated[
+        bool, typer.Option(help="Show a secret (or the password in a URL) in full.")
+    ] = False,
     json_: JsonOption = False,
 ) -> None:
-    """Print one setting's value (secrets masked unless --reveal)."""
+    """Print one setting's value (secrets and URL passwords masked unless --reveal)."""
     from mydw.services import settings as svc
 
     view = svc.get(context().secrets, name, reveal=reveal)

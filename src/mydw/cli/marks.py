@@ -32,6 +32,7 @@ from mydw.cli.options import (
 )
 from mydw.cli.prompts import movie_chooser
 from mydw.cli.state import context
+from mydw.domain.constants import MAX_VOTES
 
 if TYPE_CHECKING:
     from mydw.services.views import MovieView
@@ -216,7 +217,7 @@ def discover(
     max_rating: MaxRatingOption = None,
     min_votes: Annotated[
         int | None,
-        typer.Option("--min-votes", min=0,
+        typer.Option("--min-votes", min=0, max=MAX_VOTES,
                      help="Minimum IMDb votes (default: discover-min-votes, 5000)."),
     ] = None,
     year_from: YearFromOption = None,

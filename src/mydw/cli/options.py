@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer._click import types as click_types  # Typer bundles Click: never `import click`
 
+from mydw.domain.constants import MAX_VOTES
 from mydw.domain.errors import MydwError
 
 if TYPE_CHECKING:
@@ -242,8 +243,11 @@ LangOption = Annotated[
     typer.Option("--lang", click_type=LANG,
                  help="Language of titles and overviews: en or fr (default: the lang setting)."),
 ]
+MAX_COUNT = 10_000_000
+"""The largest --limit of a list or a refresh (more than any database mydw keeps)."""
 LimitOption = Annotated[
-    int | None, typer.Option("--limit", "-n", min=1, metavar="N", help="At most N movies.")
+    int | None, typer.Option("--limit", "-n", min=1, max=MAX_COUNT, metavar="N",
+                             help="At most N movies.")
 ]
 PageLimitOption = Annotated[
     int, typer.Option("--limit", "-n", min=1, max=100, metavar="N",
@@ -278,7 +282,7 @@ MaxRatingOption = Annotated[
     float | None, typer.Option("--max-rating", min=0, max=10, help="Maximum IMDb rating.")
 ]
 MinVotesOption = Annotated[
-    int | None, typer.Option("--min-votes", min=0, help="Minimum IMDb votes.")
+    int | None, typer.Option("--min-votes", min=0, max=MAX_VOTES, help="Minimum IMDb votes.")
 ]
 ListSortOption = Annotated[
     str, typer.Option("--sort", click_type=LIST_SORT,

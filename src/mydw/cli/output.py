@@ -10,8 +10,9 @@ Rich is imported on first use, never at start-up.
 from __future__ import annotations
 
 import csv
-import json
+import math
 import os
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from functools import cache
@@ -19,6 +20,39 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+
+# What a control character becomes in `json.dumps(..., ensure_ascii=False)` output: C0
+# characters are escaped (`\u001b`), C1 ones (8-bit CSI 0x9b...) and bidi overrides are not.
+_CONTROL_IN_JSON = re.compile(
+    r"\\u00[01][0-9a-fA-F]|\\u007[fF]|[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _safe(data: Any) -> Any:
+    """`data` with control characters removed from its strings and NaN/Infinity as None
+    (a value stored before mydw checked them, or by another tool)."""
+    from mydw.domain.text import clean_escapes
+
+    if isinstance(data, str):
+        return clean_escapes(data)
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {k: _safe(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [_safe(v) for v in data]
+    return data
+
+
+def dumps(data: Any, **options: Any) -> str:
+    """One JSON text: never NaN or Infinity (not JSON: null), never a control character
+    in a string (the C encoder's fast path first; a copy only when one is found)."""
+    from mydw.domain.values import json_dumps
+
+    text = json_dumps(data, ensure_ascii=False, **options)
+    if _CONTROL_IN_JSON.search(text):
+        text = json_dumps(_safe(data), ensure_ascii=False, **options)
+    return text
 
 
 def emit_json(data: Any) -> None:
@@ -33,19 +67,39 @@ def emit_json(data: Any) -> None:
             write("[\n")
             last = len(data) - 1
             for i, item in enumerate(data):
-                write(json.dumps(item, ensure_ascii=False))
+                write(dumps(item))
                 write(",\n" if i < last else "\n")
             write("]\n")
     else:
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(dumps(data, indent=2) + "\n")
     sys.stdout.flush()
 
 
+# A character a CSV cell must not carry as it is: control characters (newline, ESC...),
+# DEL and C1, bidi overrides.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        if not _CONTROL.search(value):  # the usual case: no copy, no Python loop
+            return value
+        from mydw.domain.text import clean_text
+
+        return clean_text(value)  # one line: a CSV row is a line to most tools
+    if isinstance(value, float) and not math.isfinite(value):
+        return ""
+    return value
+
+
 def emit_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """CSV on stdout: text cells cleaned of control characters, unknown cells empty."""
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow([_cell(v) for v in row])
     sys.stdout.flush()
 
 

@@ -60,7 +60,8 @@ def refresh(
 
     A second run while one is going says so and changes nothing (exit 1).
 
-    Exit 0 when the run did its work (titles IMDb lacks count as missing), 5 when the source failed.
+    Exit 0 when the run did its work (titles IMDb lacks count as missing), 5 when the source
+    failed or every due movie failed.
 
     Example (crontab): 17 4 * * * mydw refresh --quiet
     """
@@ -77,6 +78,10 @@ def refresh(
             progress=progress,
         )
     _render(summary, quiet=quiet, json_=json_)
+    if summary.all_failed:  # nothing refreshed: cron must hear of it
+        from mydw.domain.errors import EXIT_UPSTREAM
+
+        raise typer.Exit(EXIT_UPSTREAM)
 
 
 @contextmanager

@@ -19,9 +19,7 @@ movie, stats, the diary) is here so that a movie looks the same in every command
 from __future__ import annotations
 
 import io
-import re
 import sys
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -46,27 +44,13 @@ success = output.success
 
 # --------------------------------------------------------------------------- values
 
-# Terminal escape sequences (CSI `ESC [ ... m`, OSC `ESC ] ... BEL|ESC \\`, other `ESC x`).
-_ESCAPES = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.?|\x9b[0-?]*[ -/]*[@-~]"
-)
-
-
 def clean(text: str | None, *, one_line: bool = True) -> str:
     """Remote text made safe to print: control characters (ESC, CSI, OSC...) removed, tabs
-    and (for one line) newlines turned into spaces."""
-    if not text:
-        return ""
-    text = _ESCAPES.sub("", text)
-    keep = "" if one_line else "\n"
-    out = []
-    for char in text:
-        if char in "\t\r\n" and char not in keep:
-            out.append(" ")
-        elif char == "\n" or unicodedata.category(char) != "Cc":
-            out.append(char)
-    cleaned = "".join(out)
-    return " ".join(cleaned.split()) if one_line else cleaned.strip()
+    and (for one line) newlines turned into spaces. The last line of defence: upstream
+    text is already cleaned where it enters (`mydw.domain.text.clean_text`)."""
+    from mydw.domain.text import clean_text
+
+    return clean_text(text, one_line=one_line)
 
 
 def rating(value: float | None) -> str:

@@ -38,7 +38,11 @@ from mydw.clients.http import (
     parse_retry_after,
 )
 from mydw.domain.errors import UpstreamAuthError, UpstreamError
+from mydw.domain.text import clean_escapes
 
+# A model's answer is text and a few tool calls: far more than this is not an answer (and
+# must not fill memory).
+MAX_ANSWER_BYTES = 8_000_000
 SERVICE = "chat model"
 DEFAULT_READ_TIMEOUT = 120.0  # local models on a CPU take their time
 CONNECT_TIMEOUT = 5.0
@@ -229,6 +233,7 @@ class ChatModelClient:
             follow_redirects=False,
         )
         self._read_timeout = read
+        self._deadline = float("inf")
 
     def close(self) -> None:
         self._client.close()
@@ -293,6 +298,7 @@ class ChatModelClient:
             hint="a bigger model may need MYDW_HTTP_TIMEOUT=300")
 
     def _send(self, body: dict[str, Any]) -> httpx.Response:
+        self._deadline = time.monotonic() + 2 * self._read_timeout
         request = self._client.build_request("POST", "chat/completions", json=body)
         for attempt in range(MAX_RETRIES + 1):
             try:
@@ -349,10 +355,24 @@ class ChatModelClient:
     def _bad(self, what: str) -> UpstreamError:
         return UpstreamError(f"the {SERVICE} at {self.endpoint} sent {what}", service=SERVICE)
 
+    def _too_big(self) -> UpstreamError:
+        return self._bad(f"an answer over {MAX_ANSWER_BYTES // 1_000_000} MB (not read further)")
+
+    def _check_deadline(self) -> None:
+        """One deadline per answer (twice the read timeout, from the request on): a server
+        that drips one byte at a time never times out a read, but it runs out of this."""
+        if time.monotonic() > self._deadline:
+            raise self._timeout()
+
     def _read_json(self, response: httpx.Response) -> ModelReply:
-        response.read()
+        body = bytearray()
+        for chunk in response.iter_bytes():
+            body += chunk
+            if len(body) > MAX_ANSWER_BYTES:
+                raise self._too_big()
+            self._check_deadline()
         try:
-            data = json.loads(response.content)
+            data = json.loads(bytes(body))
         except (ValueError, UnicodeDecodeError, RecursionError):  # deep JSON: not an answer
             raise self._bad("an answer that is not JSON") from None
         if not isinstance(data, dict):
@@ -376,7 +396,7 @@ class ChatModelClient:
             call_id = _str(raw.get("id"))
             items.append((call_id, name, function.get("arguments")))
         finish = choice.get("finish_reason")
-        return ModelReply(content=content if isinstance(content, str) else "",
+        return ModelReply(content=clean_escapes(content) if isinstance(content, str) else "",
                           tool_calls=finish_calls(items),
                           finish_reason=finish if isinstance(finish, str) else None)
 
@@ -394,7 +414,12 @@ class ChatModelClient:
         calls = ToolCallAccumulator()
         finish: str | None = None
         done = False
+        read = 0
         for line in response.iter_lines():
+            read += len(line) + 1
+            if read > MAX_ANSWER_BYTES:
+                raise self._too_big()
+            self._check_deadline()
             if not line.startswith("data:"):
                 continue  # blank lines, `: keep-alive` comments, `event:` / `id:` fields
             payload = line[5:].strip()
@@ -418,7 +443,7 @@ class ChatModelClient:
                     continue
                 delta = _obj(choice.get("delta"))
                 text = delta.get("content")
-                if isinstance(text, str) and text:
+                if isinstance(text, str) and (text := clean_escapes(text)):  # no ESC, CSI
                     content.append(text)
                     if on_text is not None:
                         on_text(text)

@@ -67,10 +67,10 @@ _RETRYABLE_TRANSPORT_ERRORS: tuple[type[httpx.TransportError], ...] = (
 
 
 def _one_line(text: str, limit: int = 160) -> str:
-    flat = " ".join(text.split())
-    if len(flat) > limit:
-        flat = flat[: limit - 1].rstrip() + "…"
-    return flat
+    """Upstream error text as one clean line (no escape sequences), at most `limit` long."""
+    from mydw.domain.text import clean_text
+
+    return clean_text(text, max_length=limit)
 
 
 def error_detail(response: httpx.Response) -> str:

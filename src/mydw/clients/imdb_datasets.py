@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mydw.domain.errors import UpstreamError
+from mydw.domain.values import valid_rating, valid_votes
 
 if TYPE_CHECKING:
     # Imported where used: reading a local dataset (`mydw refresh --dataset-file`) needs
@@ -223,21 +224,20 @@ class ImdbDatasetsClient:
 
 
 def _parse_float(value: bytes) -> float | None:
-    if value == b"\\N":
+    """An averageRating: a finite number from 0 to 10 (`valid_rating`), else None."""
+    if value == b"\\N" or len(value) > 8:
         return None
     try:
-        return float(value)
+        return valid_rating(float(value))
     except ValueError:
         return None
 
 
 def _parse_int(value: bytes) -> int | None:
-    if value == b"\\N":
+    """A numVotes: ASCII digits only, from 0 to MAX_VOTES (`valid_votes`), else None."""
+    if value == b"\\N" or not value.isdigit() or len(value) > 12:
         return None
-    try:
-        return int(value)
-    except ValueError:
-        return None
+    return valid_votes(int(value))
 
 
 def _line_batches(fh: io.BufferedIOBase) -> Iterator[list[bytes]]:

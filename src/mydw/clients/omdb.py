@@ -8,6 +8,7 @@ is not an OMDb answer.
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ import httpx
 from mydw.clients.http import HttpClient, JsonObject, Sleep
 from mydw.domain.constants import OMDB_HINT
 from mydw.domain.errors import RateLimited, UpstreamAuthError, UpstreamError
+from mydw.domain.text import clean_text
+from mydw.domain.values import valid_rating, valid_votes
 
 SERVICE = "OMDb"
 DEFAULT_BASE_URL = "https://www.omdbapi.com/"
@@ -60,10 +63,10 @@ def parse_rating(value: Any) -> float | None:
     if text in ("", "N/A"):
         return None
     try:
-        rating = float(text)
+        rating = float(text) if text.isascii() and len(text) <= 8 else math.nan
     except ValueError:
-        raise _unexpected(f"imdbRating {text[:20]!r}") from None
-    if not 0.0 <= rating <= 10.0:
+        rating = math.nan
+    if valid_rating(rating) is None:  # also NaN and Infinity
         raise _unexpected(f"imdbRating {text[:20]!r}")
     return rating
 
@@ -80,7 +83,8 @@ def parse_votes(value: Any) -> int | None:
     digits = text.replace(",", "")
     if not digits.isascii() or not digits.isdigit():
         raise _unexpected(f"imdbVotes {text[:20]!r}")
-    return int(digits)
+    # More votes than anyone believes (MAX_VOTES) is unknown, not an error.
+    return valid_votes(int(digits)) if len(digits) <= 12 else None
 
 
 class OmdbClient:
@@ -160,7 +164,7 @@ class OmdbClient:
     def _raise_for_error(body: JsonObject) -> None:
         """Raise for an error answer; return for a "no data" answer."""
         raw = body.get("Error")
-        error = raw.strip() if isinstance(raw, str) else ""
+        error = clean_text(raw, max_length=200) if isinstance(raw, str) else ""
         lowered = error.lower()
         if lowered in NO_DATA_ERRORS:
             return

@@ -9,12 +9,17 @@ values, so they can always repair a bad one (even a value of the wrong TOML type
 
 Secrets (API keys) are declared here too, but their stored value lives in the keyring
 (see `mydw.credentials`); only the environment variable and the key name are known here.
+
+Why this module is long (~430 lines): it is the one registry — every setting's parser with
+its bounds (ASCII digits only, ranges, lengths), the file reader and writer, and the typed
+`Settings` properties; split, each setting would be declared in several places.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,7 +28,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from mydw.config import paths
-from mydw.domain.constants import LANGUAGES
+from mydw.domain.constants import LANGUAGES, MAX_VOTES
 from mydw.domain.errors import ConfigError, InvalidInput
 from mydw.domain.types import parse_duration, parse_language
 
@@ -62,34 +67,56 @@ def _duration(value: str) -> str:
     return value.strip()
 
 
+_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+", re.ASCII)
+
+
+def _number(value: str) -> float:
+    """A plain decimal number in ASCII digits (`7`, `2.5`): NaN for anything else, so
+    that `٣` (an Arabic-Indic digit), `1e300`, `inf` or a 5,000-digit value is refused."""
+    text = value.strip()
+    if len(text) > 20 or not _DECIMAL.fullmatch(text):
+        return math.nan
+    return float(text)
+
+
 def _rating(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        number = math.nan
+    number = _number(value)
     if not 0 <= number <= 10:
         raise ValueError("a rating between 0 and 10")
     return number
 
 
-def _count(minimum: int) -> Callable[[str], int]:
+def _count(minimum: int, maximum: int) -> Callable[[str], int]:
     def parse(value: str) -> int:
         text = value.strip()
-        if not text.isdigit() or int(text) < minimum:
-            raise ValueError(f"a whole number ≥ {minimum}")
+        if not (text.isascii() and text.isdigit() and len(text) <= len(str(maximum))
+                and minimum <= int(text) <= maximum):
+            raise ValueError(f"a whole number ≥ {minimum} (at most {maximum:,})")
         return int(text)
 
     return parse
 
 
+MAX_HTTP_TIMEOUT = 600.0
+"""The longest wait for one upstream request mydw accepts (seconds)."""
+
+
 def _seconds(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        number = math.nan
-    if not (math.isfinite(number) and number > 0):
-        raise ValueError("a number of seconds greater than 0 (e.g. 10 or 2.5)")
+    number = _number(value)
+    if not (math.isfinite(number) and 0 < number <= MAX_HTTP_TIMEOUT):
+        raise ValueError(f"a number of seconds greater than 0 and at most {MAX_HTTP_TIMEOUT:.0f} "
+                         "(e.g. 10 or 2.5)")
     return number
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """A value as an error message shows it: passwords masked, long values cut."""
+    from mydw.domain.text import mask_secrets
+
+    text = mask_secrets(value if isinstance(value, str) else repr(value))
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return repr(text) if isinstance(value, str) else text
 
 
 def _flag(value: str) -> bool:
@@ -100,6 +127,9 @@ def _flag(value: str) -> bool:
         return False
     raise ValueError("1 or 0")
 
+
+MAX_HISTORY = 10_000
+"""The most past chat messages `llm-history` may ask for."""
 
 # --------------------------------------------------------------------------- the registry
 
@@ -131,9 +161,9 @@ class Key:
             return self.parse(value)
         except ValueError as exc:
             if self.noun:
-                raise InvalidInput(f"unknown {self.noun} {value!r} ({self.name} expects {exc})"
-                                   ) from None
-            raise InvalidInput(f"{self.name} expects {exc}, not {value!r}") from None
+                raise InvalidInput(f"unknown {self.noun} {_shown(value)} ({self.name} expects "
+                                   f"{exc})") from None
+            raise InvalidInput(f"{self.name} expects {exc}, not {_shown(value)}") from None
 
 
 KEYS: dict[str, Key] = {
@@ -160,7 +190,7 @@ KEYS: dict[str, Key] = {
         Key("discover-min-rating", "MYDW_DISCOVER_MIN_RATING", "7.0",
             "default minimum IMDb rating for discover", parse=_rating),
         Key("discover-min-votes", "MYDW_DISCOVER_MIN_VOTES", "5000",
-            "default minimum IMDb votes for discover", parse=_count(0)),
+            "default minimum IMDb votes for discover", parse=_count(0, MAX_VOTES)),
         Key("http-timeout", "MYDW_HTTP_TIMEOUT", None,
             "seconds to wait for each upstream request (default 10, connect 5)",
             parse=_seconds),
@@ -171,7 +201,8 @@ KEYS: dict[str, Key] = {
         Key("llm-api-key", "MYDW_LLM_API_KEY", None, "the chat model's API key (optional)",
             secret=True),
         Key("llm-history", "MYDW_LLM_HISTORY", "20",
-            "how many past chat messages are sent to the model (≥ 2)", parse=_count(2)),
+            "how many past chat messages are sent to the model (≥ 2)",
+            parse=_count(2, MAX_HISTORY)),
         Key("home", "MYDW_HOME", None,
             "one folder for all state (database, config, cache)", in_file=False),
         Key("debug", "MYDW_DEBUG", "0", "show tracebacks (also --debug)", parse=_flag,
@@ -209,6 +240,9 @@ def read_file(path: Path | None = None) -> dict[str, Any]:
         return {}
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file {path} is not UTF-8 text; fix or delete it",
+                          hint="fix it in an editor, or delete it to start again") from None
     except OSError as exc:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from exc
     return data
@@ -265,14 +299,14 @@ def read(name: str, file_data: dict[str, Any] | None = None) -> Any:
     k = key(name)
     if k.env and os.environ.get(k.env):
         raw = os.environ[k.env]
-        where = f"{k.env}={raw!r}"
+        where = f"{k.env}={_shown(raw)}"
         fix = f"fix or unset the {k.env} variable"
     else:
         data = (read_file() if file_data is None else file_data) if k.in_file else {}
         if k.name in data and not k.secret:
             value = data[k.name]
             text = _file_text(value)
-            where = f"setting {k.name} = {value!r} in {paths.config_file()}"
+            where = f"setting {k.name} = {_shown(value)} in {paths.config_file()}"
             fix = f"`mydw config set {k.name} VALUE` or `mydw config unset {k.name}`"
             if text is None:
                 raise ConfigError(f"{where}: expected {_expects(k)}", hint=fix,

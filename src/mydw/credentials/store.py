@@ -92,19 +92,37 @@ class SecretStore:
 
     # fallback file -------------------------------------------------------------------
     def _read_file(self) -> dict[str, str]:
+        path = self.fallback_path
         try:
-            text = self.fallback_path.read_text(encoding="utf-8")
+            with path.open("rb") as fh:
+                self._make_private(path, fh.fileno())
+                raw = fh.read()
         except FileNotFoundError:
             return {}
         except OSError as exc:
-            raise ConfigError(f"cannot read {self.fallback_path}: {exc.strerror or exc}") from exc
+            raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from exc
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
+            data = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
             raise ConfigError(
-                f"{self.fallback_path} is corrupt; delete it and log in again"
-            ) from exc
+                f"{path} is corrupt (not UTF-8 JSON); delete it and log in again"
+            ) from None
         return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+    @staticmethod
+    def _make_private(path: Path, fd: int) -> None:
+        """A secrets file others can read is set back to 0600, with one warning."""
+        import stat
+
+        try:
+            mode = stat.S_IMODE(os.fstat(fd).st_mode)
+            if mode & 0o077:
+                os.fchmod(fd, 0o600)
+                log.warning("%s was readable by others (%o); it is now 0600 (owner only)",
+                            path, mode)
+        except OSError as exc:
+            log.warning("%s is readable by others and could not be made private (%s)",
+                        path, exc.strerror or exc)
 
     def _write_file(self, data: dict[str, str]) -> None:
         path = self.fallback_path

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from mydw.config import paths
 from mydw.db.urls import describe, resolve_url
 from mydw.domain.errors import ConfigError, DatabaseError, MydwError
+from mydw.domain.values import json_dumps
 
 __all__ = ["BUSY_TIMEOUT_MS", "Database", "describe", "resolve_url", "translate"]
 
@@ -95,6 +96,9 @@ class Database:
         return self._engine
 
     def _create_engine(self) -> Engine:
+        # Statement parameters (password hashes, token hashes, emails) never appear in an
+        # error's text, a log or a --debug traceback; JSON is written without NaN/Infinity.
+        options: dict[str, Any] = {"hide_parameters": True, "json_serializer": json_dumps}
         if self.is_sqlite:
             path = self.sqlite_path
             if path is not None:
@@ -106,12 +110,12 @@ class Database:
                         raise ConfigError(
                             f"cannot create the database {path}: {e.strerror or e}"
                         ) from e
-            engine = create_engine(self.url)
+            engine = create_engine(self.url, **options)
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "begin", _sqlite_begin)
             return engine
         try:
-            return create_engine(self.url, pool_pre_ping=True)
+            return create_engine(self.url, pool_pre_ping=True, **options)
         except ModuleNotFoundError as e:
             if self.url.get_backend_name() == "postgresql":
                 raise ConfigError(

@@ -164,15 +164,23 @@ def _run_alembic(conn: Connection, what: str, target: str) -> None:
         command.upgrade(cfg, target)
 
 
+KEEP_BACKUPS = 3
+"""Migration backups kept beside the database (the newest); older ones are deleted, so a
+migration failing every night does not fill the disk."""
+
+
 def _backup_sqlite(db: Database, before: str) -> str | None:
-    """Copy an existing SQLite database aside before changing its schema."""
+    """Copy an existing SQLite database aside (owner-only) before changing its schema;
+    keep the `KEEP_BACKUPS` newest copies."""
     path = db.sqlite_path
     if path is None or not path.exists() or path.stat().st_size == 0:
         return None
     stamp = utcnow().strftime("%Y%m%dT%H%M%S")
     dest = path.with_name(f"{path.name}.bak-{before}-{stamp}")
+    import os
     import sqlite3
 
+    os.close(os.open(dest, os.O_WRONLY | os.O_CREAT, 0o600))  # owner-only from the start
     src = sqlite3.connect(path)
     try:
         dst = sqlite3.connect(dest)
@@ -183,7 +191,23 @@ def _backup_sqlite(db: Database, before: str) -> str | None:
     finally:
         src.close()
     shutil.copymode(path, dest)
+    _prune_backups(path, keep=dest)
     return str(dest)
+
+
+def _prune_backups(path: Path, *, keep: Path) -> None:
+    """Delete all but the `KEEP_BACKUPS` newest `<db>.bak-*` files (never `keep`)."""
+    import contextlib
+
+    found = []
+    for backup in path.parent.glob(f"{path.name}.bak-*"):
+        with contextlib.suppress(OSError):
+            found.append((backup.stat().st_mtime_ns, backup.name, backup))
+    found.sort(reverse=True)
+    for _mtime, _name, old in found[KEEP_BACKUPS:]:
+        if old != keep:
+            with contextlib.suppress(OSError):
+                old.unlink()
 
 
 def script_revisions() -> list[str]:

@@ -18,7 +18,6 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
-    Enum,
     Float,
     ForeignKey,
     Index,
@@ -30,7 +29,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from mydw.db.types import IntegerArray, StringArray
+from mydw.db.types import (
+    CheckedDateTime,
+    CheckedEnum,
+    CheckedFloat,
+    CheckedInteger,
+    CheckedJSON,
+    IntegerArray,
+    StringArray,
+)
 from mydw.domain.types import utcnow
 
 NAMING_CONVENTION = {
@@ -57,7 +64,8 @@ class User(Base):
     # Stored lower-cased, so the unique index makes emails unique case-insensitively.
     email: Mapped[str] = mapped_column(String, unique=True, index=True, nullable=False)
     password_hash: Mapped[str] = mapped_column(String, nullable=False)
-    joined: Mapped[datetime | None] = mapped_column(DateTime, default=utcnow)
+    joined: Mapped[datetime | None] = mapped_column(CheckedDateTime("users.joined"),
+                                                    default=utcnow)
 
     movies: Mapped[list[UserMovie]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -87,17 +95,22 @@ class Movie(Base):
     trailer_en: Mapped[str | None] = mapped_column(String, nullable=True)
     trailer_fr: Mapped[str | None] = mapped_column(String, nullable=True)
 
-    imdb_rating: Mapped[float | None] = mapped_column(Float, nullable=True)
-    vote_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    imdb_rating: Mapped[float | None] = mapped_column(
+        CheckedFloat("movies.imdb_rating", "rating"), nullable=True)
+    vote_count: Mapped[int | None] = mapped_column(
+        CheckedInteger("movies.vote_count", "votes"), nullable=True)
 
     genres: Mapped[list[str] | None] = mapped_column(StringArray)
     genre_ids: Mapped[list[int] | None] = mapped_column(IntegerArray)
 
-    release_year: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    release_year: Mapped[int | None] = mapped_column(
+        CheckedInteger("movies.release_year", "year"), nullable=True)
     original_language: Mapped[str | None] = mapped_column(String, nullable=True)
 
-    cached_on: Mapped[datetime | None] = mapped_column(DateTime, default=utcnow)
-    imdb_updated_on: Mapped[datetime | None] = mapped_column(DateTime, default=utcnow)
+    cached_on: Mapped[datetime | None] = mapped_column(CheckedDateTime("movies.cached_on"),
+                                                       default=utcnow)
+    imdb_updated_on: Mapped[datetime | None] = mapped_column(
+        CheckedDateTime("movies.imdb_updated_on"), default=utcnow)
 
     user_statuses: Mapped[list[UserMovie]] = relationship(
         back_populates="movie", cascade="all, delete-orphan", passive_deletes=True
@@ -112,9 +125,11 @@ class UserMovie(Base):
     movie_id: Mapped[int | None] = mapped_column(ForeignKey("movies.id", ondelete="CASCADE"))
 
     status: Mapped[str | None] = mapped_column(
-        Enum(*MOVIE_STATUSES, name="movie_status"), nullable=True
+        CheckedEnum(*MOVIE_STATUSES, name="movie_status", column="user_movies.status"),
+        nullable=True,
     )
-    updated_at: Mapped[datetime | None] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(
+        CheckedDateTime("user_movies.updated_at"), default=utcnow)
 
     user: Mapped[User | None] = relationship(back_populates="movies")
     movie: Mapped[Movie | None] = relationship(back_populates="user_statuses")
@@ -133,9 +148,11 @@ class ChatSession(Base):
     id: Mapped[str] = mapped_column(String, primary_key=True)  # UUID string
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     # [{role: "user" | "assistant", content: "..."}]
-    conversation: Mapped[Any] = mapped_column(JSON, nullable=True)
+    conversation: Mapped[Any] = mapped_column(CheckedJSON("chat_sessions.conversation"),
+                                              nullable=True)
 
-    created_on: Mapped[datetime | None] = mapped_column(DateTime, default=utcnow)
+    created_on: Mapped[datetime | None] = mapped_column(
+        CheckedDateTime("chat_sessions.created_on"), default=utcnow)
 
     user: Mapped[User | None] = relationship(back_populates="chats")
 
@@ -171,7 +188,8 @@ class MovieCatalog(Base):
         ForeignKey("movies.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
     )
     search_text: Mapped[str] = mapped_column(Text, nullable=False, default="")
-    details_on: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    details_on: Mapped[datetime | None] = mapped_column(
+        CheckedDateTime("movie_catalog.details_on"), nullable=True)
     # Added by migration 0005, from TMDB's details and credits (NULL until the next fetch).
     original_title: Mapped[str | None] = mapped_column(String, nullable=True)
     runtime: Mapped[int | None] = mapped_column(Integer, nullable=True)  # minutes

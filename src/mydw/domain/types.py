@@ -68,7 +68,10 @@ def iso_utc(value: datetime | None) -> str | None:
     return value.isoformat(timespec="seconds") + "Z"
 
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.IGNORECASE)
+_DURATION = re.compile(r"^\s*(\d{1,12}(?:\.\d{1,6})?)\s*([smhdw])\s*$",
+                       re.IGNORECASE | re.ASCII)
+MAX_DURATION = timedelta(days=100 * 366)
+"""The longest duration accepted (100 years): longer ones overflow dates."""
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 
@@ -78,8 +81,13 @@ def parse_duration(text: str) -> timedelta:
 
     match = _DURATION.match(text)
     if not match:
-        raise InvalidInput(f"invalid duration {text!r} (use a number and a unit: 30m, 12h, 7d, 2w)")
-    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2).lower()])
+        shown = text if len(text) <= 40 else text[:39] + "…"
+        raise InvalidInput(f"invalid duration {shown!r} (use a number and a unit: 30m, 12h, 7d, "
+                           "2w)")
+    seconds = float(match.group(1)) * _UNITS[match.group(2).lower()]
+    if seconds > MAX_DURATION.total_seconds():
+        raise InvalidInput(f"duration {text.strip()!r} is too long (at most 100 years)")
+    return timedelta(seconds=seconds)
 
 
 def fold(text: str) -> str:

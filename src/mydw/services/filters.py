@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, func, literal, select
 
 from mydw.db.models import Movie
+from mydw.db.types import sqlite_json_array
 from mydw.domain.constants import GENRES, RATING_MAX, RATING_MIN
 from mydw.domain.errors import UsageError
 from mydw.services.catalog.common import check_year
@@ -28,7 +29,7 @@ def has_genre(dialect: str, genre_id: int) -> ColumnElement[bool]:
     """SQL: the movie's `genre_ids` (JSON on SQLite, ARRAY on PostgreSQL) holds `genre_id`."""
     if dialect == "postgresql":
         return literal(genre_id) == func.any(Movie.genre_ids)
-    each = func.json_each(Movie.genre_ids).table_valued("value").alias("g")
+    each = func.json_each(sqlite_json_array(Movie.genre_ids)).table_valued("value").alias("g")
     return exists(select(literal(1)).select_from(each).where(each.c.value == genre_id))
 
 

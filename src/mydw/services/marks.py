@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mydw.db.models import Movie, UserMovie
+from mydw.db.types import sqlite_json_array
 from mydw.domain.constants import GENRES, LIST_SORTS
 from mydw.domain.errors import (
     Ambiguous,
@@ -355,9 +356,11 @@ def _genre_counts(session: Session, seen: ColumnElement[bool]) -> tuple[Counter[
         pairs = joined.add_columns(func.unnest(Movie.genre_ids).label("genre")).subquery()
         no_ids = func.coalesce(func.cardinality(Movie.genre_ids), 0) == 0
     else:
-        each = func.json_each(Movie.genre_ids).table_valued("value").alias("g")
-        pairs = joined.add_columns(each.c.value.label("genre")).join(each, true()).subquery()
-        no_ids = func.coalesce(func.json_array_length(Movie.genre_ids), 0) == 0
+        array = sqlite_json_array(Movie.genre_ids)  # another tool's value: no genres
+        each = func.json_each(array).table_valued("value", "type").alias("g")
+        pairs = (joined.add_columns(each.c.value.label("genre")).join(each, true())
+                 .where(each.c.type == "integer").subquery())
+        no_ids = func.coalesce(func.json_array_length(array), 0) == 0
     by_id: Counter[int] = Counter({
         int(genre): n for genre, n in session.execute(
             select(pairs.c.genre, func.count(distinct(pairs.c.movie_id))).group_by(pairs.c.genre))

@@ -9,7 +9,6 @@ unknown (NULL). Whatever is written sets `imdb_updated_on` (the movie was checke
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -18,7 +17,8 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import Table, bindparam, select, update
 
 from mydw.db.models import Movie
-from mydw.domain.constants import MAX_VOTES, OMDB_HINT, RATING_MAX, RATING_MIN
+from mydw.domain import values
+from mydw.domain.constants import OMDB_HINT
 from mydw.domain.errors import MydwError, NotFound, UpstreamAuthError
 from mydw.domain.types import utcnow
 from mydw.services import notices, upstream
@@ -47,23 +47,20 @@ NO_RATING = Rating(None, None)
 
 
 def valid_rating(value: Any) -> float | None:
-    """`value` as a rating when it is a finite number from 0 to 10, else None."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    number = float(value)
-    if not math.isfinite(number) or not RATING_MIN <= number <= RATING_MAX:
+    """`value` as a rating when it is a finite number from 0 to 10, else None (the one
+    check, `mydw.domain.values`, which the dataset and OMDb parsers use too)."""
+    number = values.valid_rating(value)
+    if number is None and value is not None:
         log.debug("IMDb rating %r ignored (not between 0 and 10)", value)
-        return None
     return number
 
 
 def valid_votes(value: Any) -> int | None:
     """`value` as a vote count when it is a whole number from 0 to MAX_VOTES, else None."""
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_VOTES:
-        if value is not None:
-            log.debug("IMDb vote count %r ignored", value)
-        return None
-    return value
+    count = values.valid_votes(value)
+    if count is None and value is not None:
+        log.debug("IMDb vote count %r ignored", value)
+    return count
 
 
 def checked(rating: Any, votes: Any) -> Rating:

@@ -5,9 +5,10 @@ A movie is due when it has no rating yet, or when its `imdb_updated_on` is older
 `--limit`, OMDb's daily quota or a kill is continued by the next run.
 
 Safety:
-* one run at a time: a non-blocking file lock in the cache folder, and on PostgreSQL also
-  a session advisory lock, so machines sharing one database never overlap either (`Busy`
-  otherwise, and nothing is touched);
+* one run at a time per database: on SQLite a non-blocking lock file beside the database
+  file (`mydw.db.refresh.lock`: not the database file itself, whose own locks SQLite
+  drops), on PostgreSQL a session advisory lock, so runs from two homes or two machines
+  sharing one database never overlap (`Busy` otherwise, and nothing is touched);
 * updates are committed in batches (one executemany UPDATE per batch), so a run killed
   mid-way keeps what it finished;
 * the dataset is read completely before the first write, so a corrupt file changes nothing.
@@ -63,7 +64,7 @@ OMDB_BATCH = 10
 MAX_CONSECUTIVE_FAILURES = 3
 # IMDb publishes the dataset once a day: no need to even ask more often than this.
 DATASET_MAX_AGE = timedelta(hours=12)
-LOCK_NAME = "refresh.lock"
+LOCK_SUFFIX = ".refresh.lock"
 DATASET_NAME = "title.ratings.tsv.gz"
 
 
@@ -84,6 +85,12 @@ class RefreshSummary:
     dataset: str | None = None  # "downloaded", "not-modified", "fresh" or "file"
     stopped: str | None = None  # "omdb-limit" when OMDb's daily quota ended the run
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def all_failed(self) -> bool:
+        """Movies were due and every one of them failed (nothing updated, unchanged or
+        found missing): the run did nothing, `mydw refresh` exits 5."""
+        return self.failed > 0 and self.failed == self.checked
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -164,13 +171,28 @@ def _check_options(
 PG_LOCK_KEY = 0x6D79_6477_7266
 
 
+def lock_path(ctx: AppContext) -> Path | None:
+    """The refresh lock file of a SQLite database (`<database>.refresh.lock`, beside it);
+    None on PostgreSQL (its advisory lock) or an in-memory database."""
+    database = ctx.db.sqlite_path
+    return None if database is None else database.with_name(database.name + LOCK_SUFFIX)
+
+
 @contextmanager
 def _run_lock(ctx: AppContext) -> Iterator[None]:
-    """Hold the refresh lock, or raise Busy at once (the other run keeps going)."""
+    """Hold the database's refresh lock, or raise Busy at once (the other run keeps going).
+
+    The lock belongs to the database, not to a home: two homes (or two users) refreshing
+    one SQLite file share the lock file beside it."""
     from filelock import FileLock, Timeout
 
-    path = paths.ensure_private_dir(paths.cache_dir()) / LOCK_NAME
-    lock = FileLock(str(path), timeout=0)
+    path = lock_path(ctx)
+    if path is None:
+        with _database_lock(ctx):
+            yield
+        return
+    paths.ensure_private_dir(path.parent)
+    lock = FileLock(str(path), timeout=0, mode=0o600)
     try:
         lock.acquire()
     except Timeout:

@@ -13,6 +13,7 @@ from typing import Any
 from mydw.config import settings as cfg
 from mydw.credentials.store import SecretStore
 from mydw.domain.errors import ConfigError, InvalidInput
+from mydw.domain.text import mask_secrets
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,9 @@ def get(store: SecretStore, name: str, *, reveal: bool = False,
         cfg.read(key.name, file_data)
     except ConfigError as exc:
         problem = exc.message
-    return SettingView(key.name, value, source if value is not None else "unset", False,
+    # A URL's password (postgresql://u:***@h/db) is a secret too: shown only when asked.
+    shown = value if reveal or value is None else mask_secrets(value)
+    return SettingView(key.name, shown, source if value is not None else "unset", False,
                        key.help, problem)
 
 

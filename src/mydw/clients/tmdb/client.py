@@ -28,6 +28,7 @@ from mydw.clients.tmdb.models import (
 )
 from mydw.domain.constants import TMDB_HINT
 from mydw.domain.errors import UpstreamAuthError, UpstreamError, UpstreamNotFound
+from mydw.domain.text import clean_text
 
 SERVICE = parse.SERVICE
 DEFAULT_BASE_URL = "https://api.themoviedb.org/3"
@@ -128,8 +129,9 @@ class TmdbClient:
         )
         if body.get("success") is False:
             message = body.get("status_message")
+            detail = clean_text(message, max_length=200) if isinstance(message, str) else ""
             raise UpstreamError(
-                f"TMDB reported an error ({message if isinstance(message, str) else 'unknown'})",
+                f"TMDB reported an error ({detail or 'unknown'})",
                 service=SERVICE,
             )
         return body

@@ -2,6 +2,11 @@
 
 A response missing a required field, or with a field of the wrong type, raises
 ``UpstreamError("TMDB sent an unexpected response (...)")``: nothing half-parsed escapes.
+
+Values are checked where they enter: every string is stripped of escape sequences and
+control characters and bounded in length (titles are community-edited), ids must fit a
+database INTEGER, numbers must be finite, years plausible; an implausible count or year
+is unknown rather than an error.
 """
 
 from __future__ import annotations
@@ -20,12 +25,16 @@ from mydw.clients.tmdb.models import (
     TmdbVideo,
 )
 from mydw.domain.errors import UpstreamError
+from mydw.domain.text import TEXT_MAX, TITLE_MAX, clean_text
+from mydw.domain.values import INT32_MAX, finite, valid_year
 
 SERVICE = "TMDB"
 JsonObject = dict[str, Any]
 T = TypeVar("T")
 
-_YEAR = re.compile(r"(\d{4})(?:-\d{2}-\d{2})?")
+_YEAR = re.compile(r"(\d{4})(?:-\d{2}-\d{2})?", re.ASCII)
+# Free text kept on several lines (the renderer decides how to show it).
+_MULTILINE = frozenset({"overview"})
 
 
 
@@ -57,30 +66,58 @@ def _int(d: Mapping[str, Any], key: str, default: int | None = None) -> int:
     return value
 
 
+def _id(d: Mapping[str, Any], key: str) -> int:
+    """An id: a whole number from 1 to what a database INTEGER holds."""
+    value = _int(d, key)
+    if not 1 <= value <= INT32_MAX:
+        raise _Unexpected(f"'{key}' {value} is out of range")
+    return value
+
+
+def _count(d: Mapping[str, Any], key: str, *, required: bool = False) -> int:
+    """A count (votes, results, pages), bounded to a database INTEGER; a missing optional
+    one is 0."""
+    value = _int(d, key) if required else _int(d, key, default=0)
+    return min(max(value, 0), INT32_MAX)
+
+
+def _average(d: Mapping[str, Any], key: str) -> float:
+    """TMDB's vote average: 0-10 (a value outside it is not believed: 0, as for none)."""
+    value = _float(d, key)
+    return value if 0.0 <= value <= 10.0 else 0.0
+
+
 def _float(d: Mapping[str, Any], key: str, default: float = 0.0) -> float:
     value = d.get(key)
     if value is None:
         return default
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _Unexpected(f"'{key}' is not a number")
-    return float(value)
+    return finite(value, default)  # NaN / Infinity (Python's json accepts them): default
+
+
+def _clean(key: str, value: str) -> str:
+    """A string as mydw keeps it: no control characters, bounded length."""
+    if key in _MULTILINE:
+        return clean_text(value, one_line=False, max_length=TEXT_MAX)
+    return clean_text(value, max_length=TITLE_MAX)
 
 
 def _str(d: Mapping[str, Any], key: str) -> str:
     value = _req(d, key)
     if not isinstance(value, str):
         raise _Unexpected(f"'{key}' is not a string")
-    return value
+    return _clean(key, value)
 
 
 def _opt_str(d: Mapping[str, Any], key: str) -> str | None:
-    """Optional string; "" → None."""
+    """Optional string; "" (also once cleaned) → None."""
     value = d.get(key)
     if value is None:
         return None
     if not isinstance(value, str):
         raise _Unexpected(f"'{key}' is not a string")
-    return value or None
+    return _clean(key, value) or None
 
 
 def _bool(d: Mapping[str, Any], key: str, default: bool = False) -> bool:
@@ -113,7 +150,7 @@ def _year(release_date: str | None) -> int | None:
     if not release_date:
         return None
     match = _YEAR.fullmatch(release_date.strip())
-    return int(match.group(1)) if match else None
+    return valid_year(int(match.group(1))) if match else None
 
 
 def parse_summary(raw: Any) -> TmdbMovieSummary:
@@ -121,10 +158,11 @@ def parse_summary(raw: Any) -> TmdbMovieSummary:
     title = _str(d, "title")
     release_date = _opt_str(d, "release_date")
     genre_ids = _list(d, "genre_ids", required=False)
-    if not all(isinstance(g, int) and not isinstance(g, bool) for g in genre_ids):
+    if not all(isinstance(g, int) and not isinstance(g, bool) and 0 < g <= INT32_MAX
+               for g in genre_ids):
         raise _Unexpected("'genre_ids' holds a non-integer")
     return TmdbMovieSummary(
-        tmdb_id=_int(d, "id"),
+        tmdb_id=_id(d, "id"),
         title=title,
         original_title=_opt_str(d, "original_title") or title,
         original_language=_opt_str(d, "original_language"),
@@ -133,8 +171,8 @@ def parse_summary(raw: Any) -> TmdbMovieSummary:
         release_year=_year(release_date),
         genre_ids=list(genre_ids),
         poster_path=_opt_str(d, "poster_path"),
-        vote_average=_float(d, "vote_average"),
-        vote_count=_int(d, "vote_count", default=0),
+        vote_average=_average(d, "vote_average"),
+        vote_count=_count(d, "vote_count"),
         popularity=_float(d, "popularity"),
     )
 
@@ -143,8 +181,8 @@ def parse_page(body: JsonObject) -> TmdbPage:
     return TmdbPage(
         results=[parse_summary(r) for r in _list(body, "results")],
         page=_int(body, "page"),
-        total_pages=_int(body, "total_pages"),
-        total_results=_int(body, "total_results"),
+        total_pages=_count(body, "total_pages", required=True),
+        total_results=_count(body, "total_results", required=True),
     )
 
 
@@ -184,7 +222,7 @@ def parse_details(body: JsonObject) -> TmdbMovieDetails:
     genres: list[tuple[int, str]] = []
     for raw in _list(body, "genres", required=False):
         g = _obj(raw, "a genre")
-        genres.append((_int(g, "id"), _str(g, "name")))
+        genres.append((_id(g, "id"), _str(g, "name")))
     videos_obj = _appended(body, "videos")
     videos = [_parse_video(v) for v in _list(videos_obj, "results", required=False)]
     translations_obj = _appended(body, "translations")
@@ -199,7 +237,7 @@ def parse_details(body: JsonObject) -> TmdbMovieDetails:
     if runtime is not None and (isinstance(runtime, bool) or not isinstance(runtime, int)):
         raise _Unexpected("'runtime' is not an integer")
     return TmdbMovieDetails(
-        tmdb_id=_int(body, "id"),
+        tmdb_id=_id(body, "id"),
         imdb_id=imdb_id,
         title=title,
         original_title=_opt_str(body, "original_title") or title,
@@ -211,10 +249,10 @@ def parse_details(body: JsonObject) -> TmdbMovieDetails:
         genres=genres,
         videos=videos,
         translations=translations,
-        vote_average=_float(body, "vote_average"),
-        vote_count=_int(body, "vote_count", default=0),
+        vote_average=_average(body, "vote_average"),
+        vote_count=_count(body, "vote_count"),
         popularity=_float(body, "popularity"),
-        runtime=runtime or None,
+        runtime=runtime if runtime and 0 < runtime < 100_000 else None,
         tagline=_opt_str(body, "tagline"),
         directors=_directors(_appended(body, "credits")),
     )
@@ -241,7 +279,7 @@ def parse_genres(body: JsonObject) -> dict[int, str]:
     out: dict[int, str] = {}
     for raw in _list(body, "genres"):
         g = _obj(raw, "a genre")
-        out[_int(g, "id")] = _str(g, "name")
+        out[_id(g, "id")] = _str(g, "name")
     return out
 
 
@@ -254,7 +292,7 @@ def parse_keywords(body: JsonObject) -> list[TmdbKeyword]:
     out: list[TmdbKeyword] = []
     for raw in _list(body, "results"):
         k = _obj(raw, "a keyword")
-        out.append(TmdbKeyword(_int(k, "id"), _str(k, "name")))
+        out.append(TmdbKeyword(_id(k, "id"), _str(k, "name")))
     return out
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from mydw.db.models import Movie, MovieCatalog, UserMovie
 from mydw.domain.constants import YEAR_MAX, YEAR_MIN
 from mydw.domain.errors import UsageError
+from mydw.domain.text import TITLE_MAX
 from mydw.domain.types import fold
 from mydw.services import upstream
 from mydw.services.context import AppContext
@@ -139,3 +140,12 @@ def check_year(year: int | None, parameter: str = "year") -> None:
 def check_limit(limit: int, maximum: int, parameter: str = "limit") -> None:
     if not 1 <= limit <= maximum:
         raise UsageError(f"{parameter} must be between 1 and {maximum}", parameter=parameter)
+
+
+def check_text(text: str, parameter: str, maximum: int = TITLE_MAX) -> str:
+    """A query or a movie reference is at most `maximum` characters (no title is longer):
+    `UsageError` naming `parameter` otherwise."""
+    if len(text) > maximum:
+        raise UsageError(f"{parameter} is too long ({len(text):,} characters; at most "
+                         f"{maximum})", parameter=parameter)
+    return text

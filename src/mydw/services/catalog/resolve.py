@@ -22,6 +22,7 @@ from mydw.services.catalog.common import (
     Upstream,
     cached,
     cached_rows,
+    check_text,
     check_year,
     with_status,
 )
@@ -69,6 +70,7 @@ def resolve_movie(
         raise InvalidInput(
             "movie is empty: use a TMDB id, an IMDb id (tt…) or a title", parameter="movie"
         )
+    check_text(text, "movie")
     check_year(year)
     lang = check_language(lang or ctx.settings.lang)
     with Upstream(ctx) as up:
@@ -93,6 +95,7 @@ def resolve_cached(ctx: AppContext, ref: str, *, year: int | None = None,
         raise InvalidInput(
             "movie is empty: use a TMDB id, an IMDb id (tt…) or a title", parameter="movie"
         )
+    check_text(text, "movie")
     check_year(year)
     here: Cached | None = None
     if match := _TMDB_ID.fullmatch(text):

@@ -18,6 +18,7 @@ from mydw.services import notices
 from mydw.services.catalog.common import (
     Upstream,
     check_limit,
+    check_text,
     check_year,
     search_lines,
     views_in_order,
@@ -121,6 +122,7 @@ def _check_search(query: str, limit: int, page: int, year: int | None) -> str:
     text = " ".join((query or "").split())
     if not text:
         raise InvalidInput("query is empty", parameter="query")
+    check_text(text, "query")
     check_limit(limit, MAX_LIMIT)
     if page < 1:
         raise UsageError("page must be 1 or more", parameter="page")
