@@ -168,8 +168,7 @@ def _store_details(ctx: AppContext, details: Details) -> Cached:
 
 
 def _fetch_details(up: Upstream, tmdb_id: int) -> Details:
-    en = up.tmdb.movie_details(tmdb_id, language=LANGUAGE_TAGS["en"])
-    fr = up.tmdb.movie_details(tmdb_id, language=LANGUAGE_TAGS["fr"])
+    en, fr = up.tmdb.movie_details_en_fr(tmdb_id)  # one request carries both languages
     found = up.ratings.lookup(en.imdb_id or fr.imdb_id)
     if up.ratings.notice:
         log.warning("%s", up.ratings.notice)
