@@ -3,6 +3,7 @@ carry credentials to another host — over real HTTP, against small servers of t
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -67,10 +68,8 @@ class RawServer:
         self._stop.set()
         self._sock.close()
         for conn in self._conns:
-            try:
+            with contextlib.suppress(OSError):
                 conn.close()
-            except OSError:
-                pass
 
 
 def silent(server_stop: Callable[[], bool]) -> Callable[[socket.socket], None]:
@@ -80,7 +79,8 @@ def silent(server_stop: Callable[[], bool]) -> Callable[[socket.socket], None]:
     return serve
 
 
-def dripping(server_stop: Callable[[], bool], every: float = 0.2) -> Callable[[socket.socket], None]:
+def dripping(server_stop: Callable[[], bool],
+             every: float = 0.2) -> Callable[[socket.socket], None]:
     def serve(conn: socket.socket) -> None:  # headers at once, then one byte per `every` s
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                      b"Content-Length: 100000\r\n\r\n{")
@@ -116,7 +116,7 @@ def timed(call: Callable[[], Any], *, guard: float = 8.0) -> tuple[float, Any]:
     def run() -> None:
         try:
             box["value"] = call()
-        except BaseException as exc:  # noqa: BLE001 - handed back to the test
+        except BaseException as exc:
             box["value"] = exc
 
     started = time.monotonic()

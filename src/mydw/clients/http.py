@@ -1,5 +1,9 @@
 """A polite shared HTTP helper for every upstream client (TMDB, OMDb, IMDb datasets).
 
+Why this module is long: every request of every upstream goes through the one send loop
+here (limiter, deadline, retries, redirects, size cap, error mapping); split, the pieces
+would each need the others' state.
+
 What it does for the clients:
 
 * one ``httpx.Client`` with a base URL, sane timeouts, our ``User-Agent`` and
@@ -30,6 +34,8 @@ from __future__ import annotations
 
 import json
 import random
+import ssl
+import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
@@ -95,6 +101,24 @@ def default_deadline(timeout: httpx.Timeout | float | None) -> float:
         read = timeout.read if timeout.read is not None else DEFAULT_TIMEOUT.read
         return DEADLINE_FACTOR * float(read or 10.0)
     return DEADLINE_FACTOR * float(timeout)
+
+
+_SSL_LOCK = threading.Lock()
+_SSL_CONTEXTS: dict[bool, ssl.SSLContext] = {}
+
+
+def _ssl_context(base_url: str) -> ssl.SSLContext:
+    """One TLS context per process (loading the trusted certificates takes ~40 ms: not
+    once per client). A plain-http service gets a context that trusts nothing, so a
+    redirect of it to https fails closed instead of paying for the certificates."""
+    secure = base_url.lower().startswith("https:")
+    with _SSL_LOCK:
+        context = _SSL_CONTEXTS.get(secure)
+        if context is None:
+            context = (httpx.create_ssl_context() if secure
+                       else ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT))
+            _SSL_CONTEXTS[secure] = context
+        return context
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
@@ -194,6 +218,7 @@ class HttpClient:
             headers=all_headers,
             params=dict(params or {}),
             transport=transport,
+            verify=_ssl_context(base_url) if transport is None else True,
             follow_redirects=False,  # followed by hand: see _send_following
             limits=httpx.Limits(
                 max_connections=max_connections, max_keepalive_connections=max_connections
@@ -343,9 +368,9 @@ class HttpClient:
                     f"Request to {self.service} failed", reason="request failed",
                     service=self.service,
                 ) from exc
-            if response.status_code in RETRY_STATUSES and not last_try:
-                if self._wait_before_retry_closing(attempt, response, end):
-                    continue
+            if (response.status_code in RETRY_STATUSES and not last_try
+                    and self._wait_before_retry_closing(attempt, response, end)):
+                continue
             return response
         raise AssertionError("unreachable")  # pragma: no cover
 

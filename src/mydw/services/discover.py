@@ -28,14 +28,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import ColumnElement, exists, literal, select
+from sqlalchemy import ColumnElement, delete, exists, literal, select
 
-from mydw.db.models import Movie, UserMovie
+from mydw.db.models import Movie, TmdbGenre, UserMovie
 from mydw.domain.constants import DISCOVER_SORTS, LANGUAGE_TAGS, MAX_LIMIT
-from mydw.domain.errors import UpstreamError, UsageError
-from mydw.domain.types import check_language, fold
+from mydw.domain.errors import MydwError, UpstreamError, UsageError
+from mydw.domain.types import check_language, fold, utcnow
 from mydw.services import notices, ratings, upstream
 from mydw.services.catalog.common import check_limit
 from mydw.services.context import AppContext
@@ -43,7 +43,7 @@ from mydw.services.filters import MovieFilter
 from mydw.services.views import MovieView, movie_view
 
 if TYPE_CHECKING:
-    from mydw.clients.tmdb import TmdbClient, TmdbMovieSummary
+    from mydw.clients.tmdb import TmdbClient, TmdbMovieSummary, TmdbPage
 
 SORTS = DISCOVER_SORTS
 TMDB_SORTS = {
@@ -154,7 +154,7 @@ def discover(ctx: AppContext, user_id: int, *, genres: Sequence[str] = (),
         client = upstream.tmdb_client(ctx)
     except UpstreamError as error:
         return from_cache(ctx, user_id, c, notices.from_cache("TMDB", error))
-    with client:
+    with client, ctx.progress("Asking TMDB…"):
         try:
             return _from_tmdb(ctx, user_id, c, client)
         except _TmdbDown as down:
@@ -171,14 +171,51 @@ class _TmdbDown(Exception):
 
 
 def _keyword_ids(client: TmdbClient, words: Sequence[str]) -> list[int]:
+    """TMDB's keywords for the words, all asked at once (in the words' order)."""
+    from mydw.services.parallel import each
+
     ids: list[int] = []
-    for word in words:
-        try:
-            found = client.search_keywords(word)
-        except UpstreamError as error:
-            raise _TmdbDown(error) from error
+    for found in each(lambda word: client.search_keywords(word), list(words)):
+        if isinstance(found, UpstreamError):
+            raise _TmdbDown(found) from found
+        if isinstance(found, MydwError):
+            raise found
         ids += [k.id for k in found[:KEYWORD_IDS_PER_WORD]]
     return list(dict.fromkeys(ids))
+
+
+def _genres_unknown(ctx: AppContext) -> bool:
+    """No TMDB genre names stored yet: the first page's storing would ask for them."""
+    with ctx.db.read() as session:
+        return session.scalar(select(TmdbGenre.id).limit(1)) is None
+
+
+def _save_genres(ctx: AppContext, fetched: dict[int, str]) -> None:
+    now = utcnow()
+    with ctx.db.write() as session:
+        session.execute(delete(TmdbGenre))
+        session.add_all(TmdbGenre(id=g, name_en=n, fetched_on=now) for g, n in fetched.items())
+
+
+def _first_page(ctx: AppContext, c: Criteria, client: TmdbClient,
+                keyword_ids: Sequence[int]) -> TmdbPage:
+    """Page 1, and TMDB's genre names beside it when none are stored (the storing of the
+    page would ask for them next: asked now, they cost no extra wait)."""
+    from mydw.services.parallel import each
+
+    if not _genres_unknown(ctx):
+        return client.discover(**_tmdb_params(c, 1, keyword_ids))
+    def ask(what: str) -> TmdbPage | dict[int, str]:
+        if what == "genres":
+            return client.genres(language="en")
+        return client.discover(**_tmdb_params(c, 1, keyword_ids))
+
+    page, genres = each(ask, ["page", "genres"])
+    if isinstance(genres, dict):
+        _save_genres(ctx, genres)
+    if isinstance(page, MydwError):
+        raise page
+    return cast("TmdbPage", page)
 
 
 def _from_tmdb(ctx: AppContext, user_id: int, c: Criteria, client: TmdbClient) -> DiscoverResult:
@@ -197,7 +234,8 @@ def _from_tmdb(ctx: AppContext, user_id: int, c: Criteria, client: TmdbClient) -
     with ratings.OmdbRatings(ctx, tmdb=client, budget=ENRICH_MAX) as omdb:
         for page_number in range(1, MAX_PAGES + 1):
             try:
-                page = client.discover(**_tmdb_params(c, page_number, keyword_ids))
+                page = (_first_page(ctx, c, client, keyword_ids) if page_number == 1
+                        else client.discover(**_tmdb_params(c, page_number, keyword_ids)))
             except UpstreamError as error:
                 if page_number == 1:
                     raise _TmdbDown(error) from error
@@ -207,11 +245,11 @@ def _from_tmdb(ctx: AppContext, user_id: int, c: Criteria, client: TmdbClient) -
             seen.update(s.tmdb_id for s in fresh)
             catalog.store_summaries(ctx, fresh, lang=c.lang)
             candidates = _unmarked(ctx, user_id, [s.tmdb_id for s in fresh])
-            for summary in fresh:
-                view = candidates.get(summary.tmdb_id)
-                if view is None:
-                    continue  # marked by the user (any status)
-                view = omdb.fill(view)
+            # marked by the user (any status): left out
+            kept = [(candidates[s.tmdb_id], s) for s in fresh if s.tmdb_id in candidates]
+            # the IMDb ratings of the page, asked all at once
+            views = omdb.fill_many([v for v, _s in kept])
+            for view, (_old, summary) in zip(views, kept, strict=True):
                 if _passes(view, summary, c):
                     picked.append((view, summary))
             # Whole pages only: a better movie may come later on the page than the limit.

@@ -140,44 +140,65 @@ class OmdbRatings:
     """Asks OMDb for missing IMDb ratings, with the IMDb id from TMDB's external ids when
     a movie has none. At most `budget` lookups (None: no limit); after one failure
     (quota, refused key, network) it stops asking and `notice` says why.
+
+    Thread-safe: several lookups may run at once (one discover's or one mark's movies);
+    the budget is taken under a lock before a request goes out, so the lookups together
+    never send more requests than one after another would, and none starts after a failure.
     """
 
     def __init__(self, ctx: AppContext, *, tmdb: TmdbClient | None = None,
                  budget: int | None = None) -> None:
+        import threading
+
         self.ctx = ctx
         self.tmdb = tmdb
         self.budget = budget
         self.notice: str | None = None
         self._client: OmdbClient | None = None
         self._opened = False
+        self._lock = threading.RLock()
 
     @property
     def client(self) -> OmdbClient | None:
-        if not self._opened:
-            self._opened = True
-            self._client = upstream.omdb_client(self.ctx)
-        return self._client
+        with self._lock:
+            if not self._opened:
+                self._opened = True
+                self._client = upstream.omdb_client(self.ctx)
+            return self._client
+
+    def _take(self) -> OmdbClient | None:
+        """The client and one unit of budget, or None when no lookup may start."""
+        with self._lock:
+            if self.notice is not None or (self.budget is not None and self.budget <= 0):
+                return None
+            client = self.client
+            if client is None:
+                return None
+            if self.budget is not None:
+                self.budget -= 1
+            return client
 
     def lookup(self, imdb_id: str | None, tmdb_id: int | None = None) -> Found | None:
         """OMDb's answer, or None when OMDb was not asked (no key, budget spent, stopped
         after a failure, no IMDb id to be had)."""
-        if self.notice is not None or (self.budget is not None and self.budget <= 0):
-            return None
-        client = self.client
+        client = self._take()
         if client is None:
             return None
-        if self.budget is not None:
-            self.budget -= 1
         try:
             if not imdb_id and self.tmdb is not None and tmdb_id is not None:
                 imdb_id = self.tmdb.external_imdb_id(tmdb_id)
             if not imdb_id:
                 return None
+            with self._lock:
+                if self.notice is not None:  # another lookup failed meanwhile
+                    return None
             answer = client.rating(imdb_id)
         except MydwError as error:
-            self.notice = (f"IMDb rating not fetched from OMDb ({notices.reason(error)}); "
-                           "`mydw refresh` fills missing ratings")
-            self.close()
+            with self._lock:
+                if self.notice is None:
+                    self.notice = (f"IMDb rating not fetched from OMDb "
+                                   f"({notices.reason(error)}); "
+                                   "`mydw refresh` fills missing ratings")
             return None
         return Found(imdb_id, None if answer is None
                      else checked(answer.imdb_rating, answer.imdb_votes))
@@ -194,10 +215,40 @@ class OmdbRatings:
         return replace(view, imdb_id=found.imdb_id, imdb_rating=rating.rating,
                        vote_count=rating.votes)
 
+    def fill_many(self, views: Sequence[MovieView]) -> list[MovieView]:
+        """`fill` for several movies: their lookups go out at once (the budget goes to the
+        first ones in order, as one after another), the answers are written in ONE
+        transaction by the calling thread. Same order as `views`."""
+        from mydw.services.parallel import each
+
+        need = [i for i, v in enumerate(views) if v.imdb_rating is None]
+        with self._lock:
+            if not need or self.client is None or self.notice is not None:
+                return list(views)
+            if self.budget is not None:
+                need = need[: max(0, self.budget)]
+        answers = each(lambda i: self.lookup(views[i].imdb_id, views[i].tmdb_id), need)
+        out = list(views)
+        rows: list[dict[str, Any]] = []
+        now = utcnow()
+        for i, found in zip(need, answers, strict=True):
+            if not isinstance(found, Found):
+                continue
+            row = {"movie_id": views[i].id, **row_values(found.rating, now=now)}
+            if found.imdb_id:
+                row["imdb_id"] = found.imdb_id
+            rows.append(row)
+            rating = found.rating or NO_RATING
+            out[i] = replace(views[i], imdb_id=found.imdb_id, imdb_rating=rating.rating,
+                             vote_count=rating.votes)
+        store_rows(self.ctx, rows)
+        return out
+
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-        self._client = None
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+            self._client = None
 
     def __enter__(self) -> OmdbRatings:
         return self

@@ -154,7 +154,8 @@ def search(
         return local_search(ctx, text, year, lang, limit, page, user_id,
                             notice=notices.from_cache("TMDB", notices.OFFLINE))
     try:
-        return _tmdb_search(ctx, text, year, lang, limit, page, refresh, user_id)
+        with ctx.progress("Asking TMDB…"):
+            return _tmdb_search(ctx, text, year, lang, limit, page, refresh, user_id)
     except UpstreamError as error:
         local = local_search(ctx, text, year, lang, limit, page, user_id,
                              notice=notices.from_cache("TMDB", error))
