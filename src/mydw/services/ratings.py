@@ -157,6 +157,8 @@ class OmdbRatings:
         self._client: OmdbClient | None = None
         self._opened = False
         self._lock = threading.RLock()
+        self._probing = False  # the first request went out (see `_wait_for_probe`)
+        self._probed = threading.Event()  # ... and was answered
 
     @property
     def client(self) -> OmdbClient | None:
@@ -187,21 +189,44 @@ class OmdbRatings:
         try:
             if not imdb_id and self.tmdb is not None and tmdb_id is not None:
                 imdb_id = self.tmdb.external_imdb_id(tmdb_id)
-            if not imdb_id:
-                return None
-            with self._lock:
-                if self.notice is not None:  # another lookup failed meanwhile
-                    return None
+        except MydwError as error:
+            self._failed(error)
+            return None
+        if not imdb_id:
+            return None
+        probe = self._wait_for_probe()
+        if probe is None:  # the first request failed: no other one goes out
+            return None
+        try:
             answer = client.rating(imdb_id)
         except MydwError as error:
-            with self._lock:
-                if self.notice is None:
-                    self.notice = (f"IMDb rating not fetched from OMDb "
-                                   f"({notices.reason(error)}); "
-                                   "`mydw refresh` fills missing ratings")
+            self._failed(error)  # before the waiters wake up
             return None
+        finally:
+            if probe:
+                self._probed.set()
         return Found(imdb_id, None if answer is None
                      else checked(answer.imdb_rating, answer.imdb_votes))
+
+    def _failed(self, error: MydwError) -> None:
+        with self._lock:
+            if self.notice is None:
+                self.notice = (f"IMDb rating not fetched from OMDb ({notices.reason(error)}); "
+                               "`mydw refresh` fills missing ratings")
+
+    def _wait_for_probe(self) -> bool | None:
+        """The first OMDb request of this object goes alone: True for the thread that
+        sends it; the others wait for its answer, then False (go) or None (it failed: a
+        reached quota or a refused key costs one request, as one lookup after another)."""
+        with self._lock:
+            if self.notice is not None:
+                return None
+            if not self._probing:
+                self._probing = True
+                return True
+        self._probed.wait()
+        with self._lock:
+            return None if self.notice is not None else False
 
     def fill(self, view: MovieView) -> MovieView:
         """`view` with its rating from OMDb (stored) when it has none and OMDb answers."""
