@@ -286,3 +286,29 @@ def test_a_redirect_on_the_same_origin_keeps_the_key() -> None:
         client = TmdbClient(FAKE_TMDB_API_KEY, base_url=here.url + "/old/3")
         with client:
             assert client.search_movies("keeper").total_results == 2
+
+
+# --------------------------------------------------------------------------- the dataset
+
+
+def test_the_dataset_download_has_its_own_cap_and_keeps_the_old_copy(tmp_path: Path) -> None:
+    import gzip
+
+    from tests.fakes.imdb_datasets import FakeImdbDatasets
+
+    from mydw.clients.imdb_datasets import MAX_DATASET_BYTES, ImdbDatasetsClient
+
+    assert MAX_DATASET_BYTES > 8 * 1024 * 1024  # larger than the JSON APIs' cap
+    dest = tmp_path / "title.ratings.tsv.gz"
+    with FakeImdbDatasets() as datasets:
+        with ImdbDatasetsClient(base_url=datasets.url, max_bytes=1024 * 1024) as client:
+            assert client.download_ratings(dest).downloaded
+        before = dest.read_bytes()
+        rows = "".join(f"tt{i:07d}\t7.0\t{i}\n" for i in range(300_000))
+        datasets.set_bytes(gzip.compress(
+            ("tconst\taverageRating\tnumVotes\n" + rows).encode(), compresslevel=1))
+        with ImdbDatasetsClient(base_url=datasets.url, max_bytes=1024 * 1024) as client, \
+                pytest.raises(UpstreamError, match="larger than 1 MB"):
+            client.download_ratings(dest)
+    assert dest.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []

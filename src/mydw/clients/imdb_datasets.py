@@ -38,6 +38,11 @@ DEFAULT_BASE_URL = "https://datasets.imdbws.com"
 RATINGS_FILE = "title.ratings.tsv.gz"
 RATINGS_HEADER = "tconst\taverageRating\tnumVotes"
 CHUNK_SIZE = 1 << 16
+# The ratings file is ~8 MB gzip: its own cap, far above the JSON APIs' 8 MB and far below
+# a disk-filling answer. A download (a long job) has its own deadline too: a server that
+# drips the body cannot hold `refresh` for ever.
+MAX_DATASET_BYTES = 256 * 1024 * 1024
+DOWNLOAD_DEADLINE = 15 * 60.0
 READ_SIZE = 1 << 20
 
 
@@ -112,8 +117,12 @@ class ImdbDatasetsClient:
         sleep: Sleep | None = None,
         clock: Callable[[], float] = time.time,
         timeout: httpx.Timeout | float | None = None,
+        max_bytes: int = MAX_DATASET_BYTES,
+        download_deadline: float = DOWNLOAD_DEADLINE,
     ) -> None:
         self._clock = clock
+        self.max_bytes = max_bytes
+        self.download_deadline = download_deadline
         import httpx
 
         from mydw.clients.http import HttpClient
@@ -194,6 +203,12 @@ class ImdbDatasetsClient:
         )
         return DownloadResult(dest, True, "downloaded", size, new_etag, new_last_modified)
 
+    def _too_large(self) -> UpstreamError:
+        return UpstreamError(
+            f"{SERVICE} sent a file larger than {self.max_bytes // (1024 * 1024)} MB (not kept)",
+            service=SERVICE,
+        )
+
     def _stream_to(self, dest: Path, response: httpx.Response) -> int:
         import httpx
 
@@ -201,11 +216,21 @@ class ImdbDatasetsClient:
         tmp = Path(tmp_name)
         try:
             size = 0
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > self.max_bytes:
+                raise self._too_large()
+            ends = time.monotonic() + self.download_deadline
             with os.fdopen(fd, "wb") as out:
                 try:
                     for chunk in response.iter_bytes(CHUNK_SIZE):
                         out.write(chunk)
                         size += len(chunk)
+                        if size > self.max_bytes:
+                            raise self._too_large()
+                        if time.monotonic() > ends:
+                            raise UpstreamError(
+                                f"{SERVICE} download took longer than "
+                                f"{self.download_deadline / 60:g} min (stopped)", service=SERVICE)
                 except httpx.HTTPError as exc:
                     raise UpstreamError(
                         f"{SERVICE} download was cut short ({type(exc).__name__})",
