@@ -8,6 +8,9 @@ Starts its own `SlowTmdb` and `SlowOmdb` (tests/fakes/slow.py) on 127.0.0.1, eac
 (nothing cached, a user signed up), and is reported as its wall time MINUS the wall time of
 `mydw whoami --json` in the same home (start-up, settings, login: the floor), with the number
 of requests each fake received and the most requests one fake had in flight at once.
+With `--compare` each command also runs against fakes with no added latency: the difference
+is the time spent waiting on the network (round trips x latency), whatever the load of the
+machine (on a busy machine the wall times of start-up and database work grow, not that).
 
 Commands: `show 900001`, `mark seen` of five movies by TMDB id, `discover`.
 Targets (issue 10): show <= 0.3 s, mark of five <= 0.4 s, discover <= 0.6 s over whoami,
@@ -88,8 +91,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--latency", type=float, default=0.1)
+    parser.add_argument("--compare", action="store_true",
+                        help="also run with no latency and report the network wait")
     args = parser.parse_args()
+    slow = measure(args.runs, args.latency)
+    fast = measure(args.runs, 0.0) if args.compare else None
+    report(args.latency, args.runs, slow, fast)
 
+
+Results = tuple[dict[str, list[Sample]], list[float]]
+
+
+def measure(runs: int, latency: float) -> Results:
     movies, titles = catalogue()
     mydw = mydw_path()
     commands = {
@@ -99,8 +112,8 @@ def main() -> None:
     }
     results: dict[str, list[Sample]] = {name: [] for name in commands}
     floors: list[float] = []
-    with SlowTmdb(latency=args.latency, movies=movies) as tmdb, \
-            SlowOmdb(latency=args.latency, titles=titles) as omdb:
+    with SlowTmdb(latency=latency, movies=movies) as tmdb, \
+            SlowOmdb(latency=latency, titles=titles) as omdb:
         base = {k: v for k, v in os.environ.items() if not k.startswith("MYDW_")}
         base.update({
             "NO_COLOR": "1",
@@ -110,7 +123,7 @@ def main() -> None:
             "MYDW_OMDB_BASE_URL": omdb.url + "/",
             "MYDW_OMDB_API_KEY": FAKE_OMDB_API_KEY,
         })
-        for _ in range(args.runs):
+        for _ in range(runs):
             for name, command in commands.items():
                 with tempfile.TemporaryDirectory(prefix="mydw-latency-") as home:
                     env = {**base, "MYDW_HOME": home}
@@ -125,17 +138,26 @@ def main() -> None:
                     took = run([mydw, *command], env)
                     results[name].append(Sample(took - floor, tmdb.count(), omdb.count(),
                                                 tmdb.peak_in_flight, omdb.peak_in_flight))
-    print(f"latency {args.latency * 1000:.0f} ms per answer, {args.runs} runs, "
-          f"{len(movies)} movies; `mydw whoami --json` median "
+    return results, floors
+
+
+def report(latency: float, runs: int, slow: Results, fast: Results | None) -> None:
+    results, floors = slow
+    print(f"latency {latency * 1000:.0f} ms per answer, {runs} runs, "
+          f"{len(catalogue()[0])} movies; `mydw whoami --json` median "
           f"{statistics.median(floors):.2f} s (subtracted below)")
     print(f"{'command':<12} {'over whoami':>12} {'target':>7} {'TMDB':>5} {'OMDb':>5} "
-          f"{'in flight (TMDB/OMDb)':>22}")
+          f"{'in flight':>10} {'network wait':>13}")
     for name, samples in results.items():
         median = statistics.median(s.seconds for s in samples)
         last = samples[-1]
         verdict = "ok" if median <= TARGETS[name] else "SLOW"
+        wait = ""
+        if fast is not None:
+            base = statistics.median(s.seconds for s in fast[0][name])
+            wait = f"{median - base:10.2f} s"
         print(f"{name:<12} {median:10.2f} s {TARGETS[name]:5.1f} s {last.tmdb:5d} {last.omdb:5d} "
-              f"{last.peak_tmdb:>14d}/{last.peak_omdb:<7d} {verdict}")
+              f"{last.peak_tmdb:>5d}/{last.peak_omdb:<4d} {wait:>13} {verdict}")
         counts = {(s.tmdb, s.omdb) for s in samples}
         if len(counts) > 1:
             print(f"  (request counts varied between runs: {sorted(counts)})")

@@ -112,6 +112,8 @@ class OmdbClient:
             burst=burst,  # one discover's lookups go out at once; the daily quota is the limit
             timeout=timeout,
             credential_params=("apikey",),
+            # no documented limit on connections: one discover's 20 lookups in one wave
+            max_connections=20,
         )
 
     def close(self) -> None:

@@ -231,11 +231,12 @@ def _from_tmdb(ctx: AppContext, user_id: int, c: Criteria, client: TmdbClient) -
     picked: list[tuple[MovieView, TmdbMovieSummary]] = []
     seen: set[int] = set()
     notes: list[str] = []
-    with ratings.OmdbRatings(ctx, tmdb=client, budget=ENRICH_MAX) as omdb:
+    ahead = _PageAhead(client, c, keyword_ids)
+    with ratings.OmdbRatings(ctx, tmdb=client, budget=ENRICH_MAX) as omdb, ahead:
         for page_number in range(1, MAX_PAGES + 1):
             try:
                 page = (_first_page(ctx, c, client, keyword_ids) if page_number == 1
-                        else client.discover(**_tmdb_params(c, page_number, keyword_ids)))
+                        else ahead.page(page_number))
             except UpstreamError as error:
                 if page_number == 1:
                     raise _TmdbDown(error) from error
@@ -247,18 +248,59 @@ def _from_tmdb(ctx: AppContext, user_id: int, c: Criteria, client: TmdbClient) -
             candidates = _unmarked(ctx, user_id, [s.tmdb_id for s in fresh])
             # marked by the user (any status): left out
             kept = [(candidates[s.tmdb_id], s) for s in fresh if s.tmdb_id in candidates]
-            # the IMDb ratings of the page, asked all at once
-            views = omdb.fill_many([v for v, _s in kept])
-            for view, (_old, summary) in zip(views, kept, strict=True):
+            more_pages = page.page < page.total_pages and page_number < MAX_PAGES
+            passed: dict[int, tuple[MovieView, TmdbMovieSummary]] = {}
+            # The IMDb ratings of the page, asked all at once; each movie judged as its
+            # answer arrives. As soon as the page cannot fill the list whatever the answers
+            # still to come, the next page is asked for (it would be, after them).
+            answers = omdb.fill_each([v for v, _s in kept])
+            for judged, (i, view) in enumerate(answers, start=1):
+                summary = kept[i][1]
                 if _passes(view, summary, c):
-                    picked.append((view, summary))
+                    passed[i] = (view, summary)
+                if more_pages and len(picked) + len(passed) + len(kept) - judged < c.limit:
+                    ahead.start(page_number + 1)
+            picked += [passed[i] for i in sorted(passed)]  # TMDB's order
             # Whole pages only: a better movie may come later on the page than the limit.
-            if len(picked) >= c.limit or page.page >= page.total_pages:
+            if len(picked) >= c.limit or not more_pages:
                 break
         if omdb.notice:
             notes.append(omdb.notice)
     movies = [v for v, _ in _sorted(picked, c.sort)][: c.limit]
     return DiscoverResult(movies, "tmdb", "; ".join(notes) or None)
+
+
+class _PageAhead:
+    """The next discover page, asked for in a thread while this page's ratings come in
+    (only once it is sure to be needed: never one request more than page after page)."""
+
+    def __init__(self, client: TmdbClient, c: Criteria, keyword_ids: Sequence[int]) -> None:
+        self.client, self.c, self.keyword_ids = client, c, keyword_ids
+        self._pool: Any = None
+        self._pending: dict[int, Any] = {}
+
+    def start(self, number: int) -> None:
+        if number in self._pending:
+            return
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mydw-page")
+        self._pending[number] = self._pool.submit(
+            self.client.discover, **_tmdb_params(self.c, number, self.keyword_ids))
+
+    def page(self, number: int) -> TmdbPage:
+        future = self._pending.pop(number, None)
+        if future is None:
+            return self.client.discover(**_tmdb_params(self.c, number, self.keyword_ids))
+        return cast("TmdbPage", future.result())
+
+    def __enter__(self) -> _PageAhead:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
 
 
 def _tmdb_params(c: Criteria, page: int, keyword_ids: Sequence[int]) -> dict[str, Any]:

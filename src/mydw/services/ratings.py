@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
@@ -244,30 +244,53 @@ class OmdbRatings:
         """`fill` for several movies: their lookups go out at once (the budget goes to the
         first ones in order, as one after another), the answers are written in ONE
         transaction by the calling thread. Same order as `views`."""
-        from mydw.services.parallel import each
+        out = list(views)
+        for i, view in self.fill_each(views):
+            out[i] = view
+        return out
 
+    def fill_each(self, views: Sequence[MovieView]) -> Iterator[tuple[int, MovieView]]:
+        """`(index, view)` for every view as soon as its rating is known: at once for the
+        movies OMDb is not asked about, then as OMDb's answers arrive (asked all at once,
+        the budget going to the first ones in order). Once every answer is in, they are
+        written in ONE transaction by the calling thread."""
         need = [i for i, v in enumerate(views) if v.imdb_rating is None]
         with self._lock:
             if not need or self.client is None or self.notice is not None:
-                return list(views)
-            if self.budget is not None:
+                need = []
+            elif self.budget is not None:
                 need = need[: max(0, self.budget)]
-        answers = each(lambda i: self.lookup(views[i].imdb_id, views[i].tmdb_id), need)
-        out = list(views)
+        asked = set(need)
+        for i, view in enumerate(views):
+            if i not in asked:
+                yield i, view
+        if not need:
+            return
+        from concurrent.futures import ThreadPoolExecutor, as_completed
+
         rows: list[dict[str, Any]] = []
         now = utcnow()
-        for i, found in zip(need, answers, strict=True):
-            if not isinstance(found, Found):
-                continue
-            row = {"movie_id": views[i].id, **row_values(found.rating, now=now)}
-            if found.imdb_id:
-                row["imdb_id"] = found.imdb_id
-            rows.append(row)
-            rating = found.rating or NO_RATING
-            out[i] = replace(views[i], imdb_id=found.imdb_id, imdb_rating=rating.rating,
-                             vote_count=rating.votes)
-        store_rows(self.ctx, rows)
-        return out
+        pool = ThreadPoolExecutor(max_workers=min(len(need), 20),
+                                  thread_name_prefix="mydw-omdb")
+        try:
+            futures = {pool.submit(self.lookup, views[i].imdb_id, views[i].tmdb_id): i
+                       for i in need}
+            for future in as_completed(futures):
+                i = futures[future]
+                found = future.result()
+                if found is None:
+                    yield i, views[i]
+                    continue
+                row = {"movie_id": views[i].id, **row_values(found.rating, now=now)}
+                if found.imdb_id:
+                    row["imdb_id"] = found.imdb_id
+                rows.append(row)
+                rating = found.rating or NO_RATING
+                yield i, replace(views[i], imdb_id=found.imdb_id, imdb_rating=rating.rating,
+                                 vote_count=rating.votes)
+        finally:
+            pool.shutdown(wait=True)
+            store_rows(self.ctx, rows)
 
     def close(self) -> None:
         with self._lock:
