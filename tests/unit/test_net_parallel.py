@@ -118,3 +118,47 @@ def test_the_omdb_budget_goes_to_the_first_movies_in_order(world: World) -> None
     asked = [r.param("i") for r in world.omdb.requests]
     assert sorted(asked) == sorted(f"tt95{i:05d}" for i in range(discover.ENRICH_MAX))
     assert len(result.movies) == 30
+
+
+@pytest.mark.parametrize("world", [25], indirect=True)
+def test_the_next_page_is_asked_for_only_when_sure_to_be_needed(world: World) -> None:
+    full = discover.discover(world.ctx, world.user_id, min_rating=0, min_votes=0, limit=20)
+    assert len(full.movies) == 20
+    assert world.tmdb.count("/3/discover/movie") == 1  # page 1 was enough: no page 2
+
+
+@pytest.mark.parametrize("world", [25], indirect=True)
+def test_a_page_that_cannot_fill_the_list_brings_the_next_one(world: World) -> None:
+    # IMDb 7.6 for the extras: none passes 7.7; the default movies fill in from page 2
+    result = discover.discover(world.ctx, world.user_id, min_rating=7.7, min_votes=0)
+    assert world.tmdb.count("/3/discover/movie") == 2
+    assert [r.param("page") for r in world.tmdb.requests
+            if r.path == "/3/discover/movie"] == ["1", "2"]
+    assert all((m.imdb_rating or 0) >= 7.7 or m.imdb_rating is None for m in result.movies)
+    assert world.omdb.count() == discover.ENRICH_MAX
+
+
+def test_the_titles_of_one_mark_are_searched_together(world: World) -> None:
+    refs = ["Burning Summer", "Midnight Paperwork (2015)", "October Tides"]
+    started = time.monotonic()
+    marked = marks.mark(world.ctx, world.user_id, refs, "seen")
+    took = time.monotonic() - started
+    assert [m.tmdb_id for m in marked] == [900003, 900006, 900005]
+    assert world.tmdb.count("/3/search/movie") == 3
+    assert world.tmdb.count("/3/movie/") == 3
+    assert world.omdb.count() == 3
+    years = sorted(r.param("primary_release_year") or "-" for r in world.tmdb.requests
+                   if r.path == "/3/search/movie")
+    assert years == ["-", "-", "2015"]
+    # searches at once, then details at once, then ratings at once
+    assert took <= 3 * LATENCY + SLACK
+
+
+def test_a_title_that_fails_to_search_stops_the_mark_as_before(world: World) -> None:
+    from mydw.domain.errors import UpstreamError
+
+    world.tmdb.fail_next(5, status=401, body={"status_code": 7, "status_message": "no"},
+                         path_prefix="/3/search/movie")
+    with pytest.raises(UpstreamError):
+        marks.mark(world.ctx, world.user_id, ["Burning Summer", "October Tides"], "seen")
+    assert world.tmdb.count("/3/movie/") == 0 and world.omdb.count() == 0

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from mydw.db.models import Movie, MovieCatalog
 from mydw.domain.constants import LANGUAGE_TAGS
-from mydw.domain.errors import Ambiguous, InvalidInput, NotFound
+from mydw.domain.errors import Ambiguous, InvalidInput, MydwError, NotFound
 from mydw.domain.types import check_language, fold
 from mydw.services.catalog.common import (
     Cached,
@@ -26,7 +26,13 @@ from mydw.services.catalog.common import (
     check_year,
     with_status,
 )
-from mydw.services.catalog.search import local_candidates, search_page
+from mydw.services.catalog.search import (
+    fresh_page,
+    local_candidates,
+    query_key,
+    remember_page,
+    search_page,
+)
 from mydw.services.catalog.store import complete, fetch_all
 from mydw.services.context import AppContext
 from mydw.services.views import MovieView, movie_view
@@ -134,7 +140,13 @@ def resolve_movies(
     with Upstream(ctx) as up:
         targets: list[Target | NotFound | Ambiguous] = []
         with _waiting(ctx, [r.strip() for r in refs], choose):
+            failed = _search_titles(ctx, up, [r.strip() for r in refs], year, lang)
             for ref in refs:
+                if (failure := failed.get(ref.strip())) is not None:
+                    if isinstance(failure, NotFound | Ambiguous):
+                        targets.append(failure)
+                        continue
+                    raise failure  # where one after another would have stopped
                 try:
                     targets.append(_target(ctx, up, ref.strip(), year, choose, lang))
                 except (NotFound, Ambiguous) as error:
@@ -153,6 +165,38 @@ def resolve_movies(
                 except (NotFound, Ambiguous) as error:
                     outcomes.append(error)
     return outcomes
+
+
+def _search_titles(ctx: AppContext, up: Upstream, refs: Sequence[str], year: int | None,
+                   lang: str) -> dict[str, MydwError]:
+    """The TMDB searches of several titles, asked at once and stored in the search cache
+    (where `_by_title` then finds them): each reference that failed maps to its error."""
+    from mydw.services.parallel import each
+
+    wanted: dict[str, tuple[str, str, int | None]] = {}  # ref -> (cache key, title, year)
+    for ref in dict.fromkeys(refs):
+        if _TMDB_ID.fullmatch(ref) or _IMDB_ID.fullmatch(ref):
+            continue
+        title, own_year = split_year(ref)
+        if own_year is not None:
+            check_year(own_year)
+        when = own_year if own_year is not None else year
+        key = query_key(title, lang, when, 1)
+        if not _local_exact(ctx, title, when) and fresh_page(ctx, key) is None:
+            wanted[ref] = (key, title, when)
+    if len(wanted) < 2:
+        return {}
+    jobs = list(wanted.values())
+    up.tmdb  # noqa: B018 - built once, in this thread, before the workers
+    answers = each(lambda job: up.tmdb.search_movies(
+        job[1], language=LANGUAGE_TAGS[lang], year=job[2], page=1), jobs)
+    failed: dict[str, MydwError] = {}
+    for ref, (key, _title, _when), answer in zip(wanted, jobs, answers, strict=True):
+        if isinstance(answer, MydwError):
+            failed[ref] = answer
+        else:
+            remember_page(ctx, up, key, answer, lang)
+    return failed
 
 
 def resolve_cached(ctx: AppContext, ref: str, *, year: int | None = None,
