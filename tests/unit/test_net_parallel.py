@@ -162,3 +162,9 @@ def test_a_title_that_fails_to_search_stops_the_mark_as_before(world: World) -> 
     with pytest.raises(UpstreamError):
         marks.mark(world.ctx, world.user_id, ["Burning Summer", "October Tides"], "seen")
     assert world.tmdb.count("/3/movie/") == 0 and world.omdb.count() == 0
+
+
+def test_a_mark_asks_omdb_for_its_movies_at_once(world: World) -> None:
+    refs = ["900002", "900003", "900005"]
+    marks.mark(world.ctx, world.user_id, refs, "seen")
+    assert world.omdb.peak_in_flight == 3  # no first request alone: one round trip

@@ -157,7 +157,10 @@ class OmdbRatings:
         self._client: OmdbClient | None = None
         self._opened = False
         self._lock = threading.RLock()
-        self._probing = False  # the first request went out (see `_wait_for_probe`)
+        # The first request goes alone (see `_wait_for_probe`). Off for a few lookups the
+        # user named (a mark's movies): then a refused key costs one request per movie.
+        self.probe = True
+        self._probing = False  # the first request went out
         self._probed = threading.Event()  # ... and was answered
 
     @property
@@ -221,6 +224,8 @@ class OmdbRatings:
         with self._lock:
             if self.notice is not None:
                 return None
+            if not self.probe:
+                return False
             if not self._probing:
                 self._probing = True
                 return True

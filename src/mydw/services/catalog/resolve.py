@@ -153,6 +153,9 @@ def resolve_movies(
                     targets.append(error)
         wanted = [t[0] for t in targets
                   if isinstance(t, tuple) and not (t[1] is not None and t[1].detailed)]
+        # The movies named are few: their OMDb lookups go at once, without waiting for a
+        # first answer (a refused key then costs one refused request per movie, no quota).
+        up.ratings.probe = False
         with ctx.progress(WAITING):
             fetched = fetch_all(up, wanted) if len(wanted) > 1 else {}
             for target in targets:
