@@ -94,15 +94,16 @@ def main() -> None:
     parser.add_argument("--compare", action="store_true",
                         help="also run with no latency and report the network wait")
     args = parser.parse_args()
-    slow = measure(args.runs, args.latency)
-    fast = measure(args.runs, 0.0) if args.compare else None
+    slow, fast = measure(args.runs, args.latency, compare=args.compare)
     report(args.latency, args.runs, slow, fast)
 
 
 Results = tuple[dict[str, list[Sample]], list[float]]
 
 
-def measure(runs: int, latency: float) -> Results:
+def measure(runs: int, latency: float, *, compare: bool) -> tuple[Results, Results | None]:
+    """Each run times every command with `latency`, then (with `compare`) with none, on
+    the same servers one right after the other (the machine's load alike for both)."""
     movies, titles = catalogue()
     mydw = mydw_path()
     commands = {
@@ -110,8 +111,10 @@ def measure(runs: int, latency: float) -> Results:
         "mark five": ["mark", "seen", *MARKED, "--json"],
         "discover": ["discover", "--json"],
     }
-    results: dict[str, list[Sample]] = {name: [] for name in commands}
-    floors: list[float] = []
+    latencies = [latency, 0.0] if compare else [latency]
+    results: dict[float, dict[str, list[Sample]]] = {
+        lat: {name: [] for name in commands} for lat in latencies}
+    floors: dict[float, list[float]] = {lat: [] for lat in latencies}
     with SlowTmdb(latency=latency, movies=movies) as tmdb, \
             SlowOmdb(latency=latency, titles=titles) as omdb:
         base = {k: v for k, v in os.environ.items() if not k.startswith("MYDW_")}
@@ -125,20 +128,26 @@ def measure(runs: int, latency: float) -> Results:
         })
         for _ in range(runs):
             for name, command in commands.items():
-                with tempfile.TemporaryDirectory(prefix="mydw-latency-") as home:
-                    env = {**base, "MYDW_HOME": home}
-                    run([mydw, "signup", "--email", "ada@example.com", "--first-name", "Ada",
-                         "--last-name", "Lovelace", "--password-stdin"], env, "correct horse\n")
-                    floor = run([mydw, "whoami", "--json"], env)
-                    floors.append(floor)
-                    tmdb.clear_log()
-                    omdb.clear_log()
-                    tmdb.reset_peak()
-                    omdb.reset_peak()
-                    took = run([mydw, *command], env)
-                    results[name].append(Sample(took - floor, tmdb.count(), omdb.count(),
-                                                tmdb.peak_in_flight, omdb.peak_in_flight))
-    return results, floors
+                for lat in latencies:
+                    tmdb.latency = omdb.latency = lat
+                    with tempfile.TemporaryDirectory(prefix="mydw-latency-") as home:
+                        env = {**base, "MYDW_HOME": home}
+                        run([mydw, "signup", "--email", "ada@example.com", "--first-name",
+                             "Ada", "--last-name", "Lovelace", "--password-stdin"], env,
+                            "correct horse\n")
+                        floor = run([mydw, "whoami", "--json"], env)
+                        floors[lat].append(floor)
+                        tmdb.clear_log()
+                        omdb.clear_log()
+                        tmdb.reset_peak()
+                        omdb.reset_peak()
+                        took = run([mydw, *command], env)
+                        results[lat][name].append(Sample(
+                            took - floor, tmdb.count(), omdb.count(), tmdb.peak_in_flight,
+                            omdb.peak_in_flight))
+    slow = (results[latency], floors[latency])
+    fast = (results[0.0], floors[0.0]) if compare else None
+    return slow, fast
 
 
 def report(latency: float, runs: int, slow: Results, fast: Results | None) -> None:

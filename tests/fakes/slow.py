@@ -26,6 +26,9 @@ class _Latency:
 
     def _init_latency(self, latency: float) -> None:
         self.latency = latency
+        # socketserver listens with a backlog of 5: more connections opened at once than
+        # that lose their SYN and retry a second later (Linux), which no real server does.
+        self._httpd.socket.listen(128)  # type: ignore[attr-defined]
         self._flight_lock = threading.Lock()
         self.in_flight = 0
         self.peak_in_flight = 0
