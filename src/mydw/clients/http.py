@@ -332,7 +332,7 @@ class HttpClient:
                 self._limiter.acquire()
             remaining = end - self._clock()
             if remaining <= 0:
-                raise self._timed_out(attempt, deadline=True)
+                raise self._timed_out(max(attempt, 1), deadline=True)
             self._set_timeout(request, remaining)
             try:
                 response = self._send_following(request)
