@@ -31,21 +31,22 @@ from tests.helpers import (
 # -- the dataset -----------------------------------------------------------------------------
 
 
-def test_the_dataset_is_not_downloaded_again_while_fresh(
+def test_the_dataset_is_revalidated_on_every_run_and_downloaded_only_when_new(
     cli: Cli, app: AppContext, datasets: FakeImdbDatasets, home: Path
 ) -> None:
     seed(app, *default_movies())
     env = env_for(datasets)
     cli.ok("refresh", "--source", "imdb-dataset", env=env)
 
+    # issue 10: every run asks conditionally (a 304 costs nothing), so a run right after
+    # IMDb publishes sees the new file.
     again = cli.ok("refresh", "--source", "imdb-dataset", "--all", "--json", env=env)
-    assert (again.json()["dataset"], again.json()["unchanged"]) == ("fresh", 3)
-    assert datasets.count() == 1
+    assert (again.json()["dataset"], again.json()["unchanged"]) == ("not-modified", 3)
+    assert datasets.count() == 2
 
-    # Forcing a check (--older-than 0s) asks conditionally: 304, nothing downloaded.
     forced = cli.ok("refresh", "--all", "--older-than", "0s", "--json", env=env)
     assert forced.json()["dataset"] == "not-modified"
-    assert datasets.count() == 2
+    assert datasets.count() == 3
     last = datasets.last()
     assert last is not None and last.headers.get("if-none-match") == datasets.etag
     assert (home / "cache" / "title.ratings.tsv.gz").read_bytes() == datasets.data

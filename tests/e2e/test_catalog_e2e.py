@@ -28,7 +28,7 @@ def cli(mydw: Mydw, tmdb: FakeTmdb, omdb: FakeOmdb) -> Mydw:
 def test_repeated_show_makes_no_request(cli: Mydw, tmdb: FakeTmdb, omdb: FakeOmdb) -> None:
     first = cli.ok("show", "900007", "--json").json()
     assert first["imdb_rating"] == 7.2 and first["vote_count"] == 2345678
-    assert tmdb.count("/3/movie/900007") == 2 and omdb.count() == 1  # en, fr, rating
+    assert tmdb.count("/3/movie/900007") == 1 and omdb.count() == 1  # en+fr at once, rating
     before = (tmdb.count(), omdb.count())
     for ref in ("900007", "tt9000007", "The Cartographer's Daughter", "la fille du cartographe"):
         again = cli.ok("show", ref, "--json")

@@ -157,11 +157,7 @@ BODY_KINDS = ("escapes", "error_escapes", "deep", "string_numbers", "wrong_shape
               "float_ids", "nonfinite")
 
 
-NET_DEEP = "issue 10: JSON nested 100,000 deep is an internal error (RecursionError escapes " \
-    "HttpClient.parse_json_object); fixed by net"
 KNOWN = {
-    **{("deep", p): NET_DEEP for p in ("search", "details", "find", "discover", "genres",
-                                       "omdb")},
 }
 
 
@@ -262,11 +258,7 @@ def _bounded(result: LiveResult, wire: Wire) -> None:
     assert_clean(result, Path_(wire.name, wire.argv, ""))
 
 
-NET_DEADLINE = ("issue 10: a dripping or endless body holds the command forever (no deadline "
-                "per request, no size cap); fixed by net")
-
-
-@pytest.mark.parametrize("wire", _wire_cases(("search",), NET_DEADLINE))
+@pytest.mark.parametrize("wire", _wire_cases(("search",), None))
 def test_a_dripping_server_costs_at_most_the_deadline(
     cli: Cli, ctx: AppContext, live: Live, normal: HostileServer, wire: Wire,
     monkeypatch: pytest.MonkeyPatch,
@@ -278,14 +270,15 @@ def test_a_dripping_server_costs_at_most_the_deadline(
     _bounded(result, wire)
 
 
-@pytest.mark.parametrize("wire", _wire_cases(("datasets",), NET_DEADLINE))
+@pytest.mark.parametrize("wire", _wire_cases(("datasets",), None))
 def test_a_body_that_never_ends_is_cut_off(
     cli: Cli, ctx: AppContext, live: Live, normal: HostileServer, wire: Wire,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     with RawHostile("endless") as raw:
         _ready(cli, ctx, wire, _wire_env(wire, normal.tmdb_url, raw.url), monkeypatch)
-        result = live(*wire.argv, bound=BOUND)
+        # The dataset download has its own, larger cap (64 MB: ~3 s at the server's 20 MB/s).
+        result = live(*wire.argv, bound=BOUND * 3 if wire.name == "datasets" else BOUND)
         assert raw.connections >= 1
     _bounded(result, wire)
 

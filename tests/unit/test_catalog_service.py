@@ -273,12 +273,12 @@ def test_tmdb_id_fetches_full_details_once(cat: AppContext, tmdb: FakeTmdb,
     assert movie.imdb_rating == 7.3 and movie.vote_count == 45210
     assert movie.imdb_updated_on is not None and movie.cached_on is not None
     languages = sorted(r.param("language") or "" for r in tmdb.requests)
-    assert languages == ["en-US", "fr-FR"]
+    assert languages == ["en-US"]  # one request carries both languages (translations)
     assert omdb.count() == 1
     for ref in ("900001", "tmdb:900001", "tt9000001", "The Lighthouse Keeper"):
         again = catalog.resolve_movie(cat, ref, year=1998 if "Keeper" in ref else None)
         assert again == movie
-    assert tmdb.count() == 2 and omdb.count() == 1
+    assert tmdb.count() == 1 and omdb.count() == 1
 
 
 def test_trailer_rules(cat: AppContext) -> None:
@@ -440,14 +440,14 @@ def test_half_fetched_details_are_not_stored(cat: AppContext, tmdb: FakeTmdb) ->
         reply = original(request)
         if request.path.startswith("/3/movie/"):
             calls["n"] += 1
-            if calls["n"] == 2:  # the French details
+            if calls["n"] == 1:  # the details (both languages: one request)
                 reply.body = reply.body[: len(reply.body) // 2]
         return reply
 
     tmdb.handle = second_call_truncated  # type: ignore[method-assign]
     with pytest.raises(UpstreamError, match="not valid JSON"):
         catalog.resolve_movie(cat, "900001")
-    assert calls["n"] == 2
+    assert calls["n"] == 1
     assert _snapshot(cat) == before
 
 

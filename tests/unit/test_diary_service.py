@@ -90,7 +90,17 @@ def setup(ctx: AppContext, monkeypatch: pytest.MonkeyPatch) -> tuple[AppContext,
                 raise NotFound(f"no movie {ref}")
             return movie_view(movie)
 
+    def resolve_movies(_ctx: AppContext, refs: Any, **kwargs: Any) -> list[Any]:
+        out: list[Any] = []
+        for ref in refs:  # each reference: its view or its error (catalog.resolve_movies)
+            try:
+                out.append(resolve(_ctx, ref, **kwargs))
+            except NotFound as error:
+                out.append(error)
+        return out
+
     monkeypatch.setattr(catalog, "resolve_movie", resolve)
+    monkeypatch.setattr(catalog, "resolve_movies", resolve_movies)
     return ctx, uid, ids
 
 

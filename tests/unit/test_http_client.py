@@ -38,6 +38,9 @@ def _no_env_scale(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def make(handler: Handler, sleep: SleepRecorder, **kwargs: object) -> HttpClient:
+    # These tests count waits with a recording sleep (the clock does not move): a long
+    # deadline keeps them about the retry policy (tests/unit/test_net_deadline.py: deadlines).
+    kwargs.setdefault("deadline", 1000.0)
     return HttpClient(
         "TMDB",
         "https://api.example.test/3/",

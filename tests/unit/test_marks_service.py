@@ -73,10 +73,26 @@ def _fake_resolver(ctx: AppContext) -> Callable[..., MovieView]:
     return resolve
 
 
+def _fake_many(resolve: Callable[..., MovieView]) -> Callable[..., list[Any]]:
+    """`catalog.resolve_movies` over the fake resolver (each ref: its view or its error)."""
+
+    def resolve_movies(_ctx: Any, refs: Any, **kwargs: Any) -> list[Any]:
+        out: list[Any] = []
+        for ref in refs:
+            try:
+                out.append(resolve(_ctx, ref, **kwargs))
+            except (NotFound, Ambiguous) as error:
+                out.append(error)
+        return out
+
+    return resolve_movies
+
+
 @pytest.fixture
 def setup(ctx: AppContext, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[AppContext, int]]:
     _add_movies(ctx)
     monkeypatch.setattr(catalog, "resolve_movie", _fake_resolver(ctx))
+    monkeypatch.setattr(catalog, "resolve_movies", _fake_many(_fake_resolver(ctx)))
     yield ctx, _add_user(ctx)
 
 

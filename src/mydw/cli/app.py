@@ -259,7 +259,10 @@ def run(argv: Sequence[str], context: AppContext | None = None) -> int:
     debug = "--debug" in argv or os.environ.get("MYDW_DEBUG", "") not in ("", "0")
     # --debug is accepted anywhere on the line, not only before the command.
     args = [a for a in argv if a != "--debug"]
-    state = RunState(given=context, json="--json" in args, debug=debug)
+    from mydw.cli.progress import terminal_progress
+
+    state = RunState(given=context, json="--json" in args, debug=debug,
+                     progress=terminal_progress())
     _configure_logging(debug)
     _rich_help_only_at_a_terminal()
     output.reset()

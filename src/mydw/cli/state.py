@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from mydw.services.context import AppContext
+    from mydw.services.context import AppContext, Progress
 
 
 @dataclass
@@ -20,16 +20,25 @@ class RunState:
     given: AppContext | None = None
     json: bool = False
     debug: bool = False
+    progress: Progress | None = None  # the spinner `run()` installs at a terminal
     _built: AppContext | None = field(default=None, repr=False)
 
     def app_context(self) -> AppContext:
         if self.given is not None:
+            self._install(self.given)
             return self.given
         if self._built is None:
             from mydw.services.context import AppContext
 
             self._built = AppContext()
+            self._install(self._built)
         return self._built
+
+    def _install(self, ctx: AppContext) -> None:
+        from mydw.services.context import no_progress
+
+        if self.progress is not None and ctx.progress is no_progress:
+            ctx.progress = self.progress
 
     def close(self) -> None:
         """Close what this run built (a context handed in belongs to its owner)."""

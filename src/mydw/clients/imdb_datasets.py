@@ -38,7 +38,14 @@ SERVICE = "IMDb datasets"
 DEFAULT_BASE_URL = "https://datasets.imdbws.com"
 RATINGS_FILE = "title.ratings.tsv.gz"
 RATINGS_HEADER = "tconst\taverageRating\tnumVotes"
-CHUNK_SIZE = 1 << 16
+# The ratings file is ~8 MB gzip: its own cap, 8x that, far above the JSON APIs' 8 MB, far below
+# a disk-filling answer. A download (a long job) has its own deadline too: a server that
+# drips the body cannot hold `refresh` for ever.
+MAX_DATASET_BYTES = 64 * 1024 * 1024  # 8x today's file
+DOWNLOAD_DEADLINE = 15 * 60.0
+# A download that keeps trickling is stalled, not slow: at least this much must arrive in
+# every stretch of the request deadline (2x MYDW_HTTP_TIMEOUT), or it is stopped.
+MIN_PROGRESS_BYTES = 16 * 1024
 READ_SIZE = 1 << 20
 
 
@@ -113,8 +120,12 @@ class ImdbDatasetsClient:
         sleep: Sleep | None = None,
         clock: Callable[[], float] = time.time,
         timeout: httpx.Timeout | float | None = None,
+        max_bytes: int = MAX_DATASET_BYTES,
+        download_deadline: float = DOWNLOAD_DEADLINE,
     ) -> None:
         self._clock = clock
+        self.max_bytes = max_bytes
+        self.download_deadline = download_deadline
         import httpx
 
         from mydw.clients.http import HttpClient
@@ -195,6 +206,12 @@ class ImdbDatasetsClient:
         )
         return DownloadResult(dest, True, "downloaded", size, new_etag, new_last_modified)
 
+    def _too_large(self) -> UpstreamError:
+        return UpstreamError(
+            f"{SERVICE} sent a file larger than {self.max_bytes // (1024 * 1024)} MB (not kept)",
+            service=SERVICE,
+        )
+
     def _stream_to(self, dest: Path, response: httpx.Response) -> int:
         import httpx
 
@@ -202,14 +219,35 @@ class ImdbDatasetsClient:
         tmp = Path(tmp_name)
         try:
             size = 0
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > self.max_bytes:
+                raise self._too_large()
+            ends = time.monotonic() + self.download_deadline
+            stretch = self._http.deadline
+            window_start, window_size = time.monotonic(), 0
             with os.fdopen(fd, "wb") as out:
                 try:
-                    for chunk in response.iter_bytes(CHUNK_SIZE):
+                    for chunk in response.iter_bytes():  # as it arrives (a size would wait for it)
                         out.write(chunk)
                         size += len(chunk)
+                        window_size += len(chunk)
+                        if size > self.max_bytes:
+                            raise self._too_large()
+                        now = time.monotonic()
+                        if now > ends:
+                            raise UpstreamError(
+                                f"{SERVICE} download took longer than "
+                                f"{self.download_deadline / 60:g} min (stopped)", service=SERVICE)
+                        if now - window_start >= stretch:
+                            if window_size < MIN_PROGRESS_BYTES:
+                                raise UpstreamError(
+                                    f"{SERVICE} download stalled (under "
+                                    f"{MIN_PROGRESS_BYTES // 1024} KB in {stretch:g} s; stopped)",
+                                    service=SERVICE)
+                            window_start, window_size = now, 0
                 except httpx.HTTPError as exc:
                     raise UpstreamError(
-                        f"{SERVICE} download was cut short ({type(exc).__name__})",
+                        f"{SERVICE} download was cut short (connection lost)",
                         service=SERVICE,
                     ) from exc
                 out.flush()

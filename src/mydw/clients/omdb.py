@@ -98,6 +98,7 @@ class OmdbClient:
         transport: httpx.BaseTransport | None = None,
         sleep: Sleep = time.sleep,
         rate_per_second: float | None = 5,
+        burst: float | None = 20,
         timeout: httpx.Timeout | float | None = None,
     ) -> None:
         key = api_key.strip()
@@ -112,7 +113,11 @@ class OmdbClient:
             transport=transport,
             sleep=sleep,
             rate_per_second=rate_per_second,
+            burst=burst,  # one discover's lookups go out at once; the daily quota is the limit
             timeout=timeout,
+            credential_params=("apikey",),
+            # no documented limit on connections: one discover's 20 lookups in one wave
+            max_connections=20,
         )
 
     def close(self) -> None:

@@ -9,6 +9,8 @@ model), so tests can answer them with `httpx.MockTransport`.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -21,6 +23,15 @@ if TYPE_CHECKING:
     from mydw.db.engine import Database
 
 
+Progress = Callable[[str], AbstractContextManager[object]]
+"""`with ctx.progress("Asking TMDB…"):` around a wait on the network. The default does
+nothing; at a terminal the CLI installs a spinner on stderr (`mydw.cli.progress`)."""
+
+
+def no_progress(message: str) -> AbstractContextManager[object]:
+    return nullcontext()
+
+
 class AppContext:
     def __init__(
         self,
@@ -28,11 +39,13 @@ class AppContext:
         settings: settings_mod.Settings | None = None,
         secrets: SecretStore | None = None,
         transport: httpx.BaseTransport | None = None,
+        progress: Progress | None = None,
     ) -> None:
         if settings is not None:
             self.__dict__["settings"] = settings
         self.secrets = secrets if secrets is not None else SecretStore()
         self.transport = transport
+        self.progress: Progress = progress or no_progress
 
     @cached_property
     def settings(self) -> settings_mod.Settings:

@@ -28,14 +28,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import ColumnElement, exists, literal, select
+from sqlalchemy import ColumnElement, delete, exists, literal, select
 
-from mydw.db.models import Movie, UserMovie
+from mydw.db.models import Movie, TmdbGenre, UserMovie
 from mydw.domain.constants import DISCOVER_SORTS, LANGUAGE_TAGS, MAX_LIMIT
-from mydw.domain.errors import UpstreamError, UsageError
-from mydw.domain.types import check_language, fold
+from mydw.domain.errors import MydwError, UpstreamError, UsageError
+from mydw.domain.types import check_language, fold, utcnow
 from mydw.services import notices, ratings, upstream
 from mydw.services.catalog.common import check_limit
 from mydw.services.context import AppContext
@@ -43,7 +43,7 @@ from mydw.services.filters import MovieFilter
 from mydw.services.views import MovieView, movie_view
 
 if TYPE_CHECKING:
-    from mydw.clients.tmdb import TmdbClient, TmdbMovieSummary
+    from mydw.clients.tmdb import TmdbClient, TmdbMovieSummary, TmdbPage
 
 SORTS = DISCOVER_SORTS
 TMDB_SORTS = {
@@ -154,7 +154,7 @@ def discover(ctx: AppContext, user_id: int, *, genres: Sequence[str] = (),
         client = upstream.tmdb_client(ctx)
     except UpstreamError as error:
         return from_cache(ctx, user_id, c, notices.from_cache("TMDB", error))
-    with client:
+    with client, ctx.progress("Asking TMDB…"):
         try:
             return _from_tmdb(ctx, user_id, c, client)
         except _TmdbDown as down:
@@ -171,14 +171,51 @@ class _TmdbDown(Exception):
 
 
 def _keyword_ids(client: TmdbClient, words: Sequence[str]) -> list[int]:
+    """TMDB's keywords for the words, all asked at once (in the words' order)."""
+    from mydw.services.parallel import each
+
     ids: list[int] = []
-    for word in words:
-        try:
-            found = client.search_keywords(word)
-        except UpstreamError as error:
-            raise _TmdbDown(error) from error
+    for found in each(lambda word: client.search_keywords(word), list(words)):
+        if isinstance(found, UpstreamError):
+            raise _TmdbDown(found) from found
+        if isinstance(found, MydwError):
+            raise found
         ids += [k.id for k in found[:KEYWORD_IDS_PER_WORD]]
     return list(dict.fromkeys(ids))
+
+
+def _genres_unknown(ctx: AppContext) -> bool:
+    """No TMDB genre names stored yet: the first page's storing would ask for them."""
+    with ctx.db.read() as session:
+        return session.scalar(select(TmdbGenre.id).limit(1)) is None
+
+
+def _save_genres(ctx: AppContext, fetched: dict[int, str]) -> None:
+    now = utcnow()
+    with ctx.db.write() as session:
+        session.execute(delete(TmdbGenre))
+        session.add_all(TmdbGenre(id=g, name_en=n, fetched_on=now) for g, n in fetched.items())
+
+
+def _first_page(ctx: AppContext, c: Criteria, client: TmdbClient,
+                keyword_ids: Sequence[int]) -> TmdbPage:
+    """Page 1, and TMDB's genre names beside it when none are stored (the storing of the
+    page would ask for them next: asked now, they cost no extra wait)."""
+    from mydw.services.parallel import each
+
+    if not _genres_unknown(ctx):
+        return client.discover(**_tmdb_params(c, 1, keyword_ids))
+    def ask(what: str) -> TmdbPage | dict[int, str]:
+        if what == "genres":
+            return client.genres(language="en")
+        return client.discover(**_tmdb_params(c, 1, keyword_ids))
+
+    page, genres = each(ask, ["page", "genres"])
+    if isinstance(genres, dict):
+        _save_genres(ctx, genres)
+    if isinstance(page, MydwError):
+        raise page
+    return cast("TmdbPage", page)
 
 
 def _from_tmdb(ctx: AppContext, user_id: int, c: Criteria, client: TmdbClient) -> DiscoverResult:
@@ -194,10 +231,12 @@ def _from_tmdb(ctx: AppContext, user_id: int, c: Criteria, client: TmdbClient) -
     picked: list[tuple[MovieView, TmdbMovieSummary]] = []
     seen: set[int] = set()
     notes: list[str] = []
-    with ratings.OmdbRatings(ctx, tmdb=client, budget=ENRICH_MAX) as omdb:
+    ahead = _PageAhead(client, c, keyword_ids)
+    with ratings.OmdbRatings(ctx, tmdb=client, budget=ENRICH_MAX) as omdb, ahead:
         for page_number in range(1, MAX_PAGES + 1):
             try:
-                page = client.discover(**_tmdb_params(c, page_number, keyword_ids))
+                page = (_first_page(ctx, c, client, keyword_ids) if page_number == 1
+                        else ahead.page(page_number))
             except UpstreamError as error:
                 if page_number == 1:
                     raise _TmdbDown(error) from error
@@ -207,20 +246,61 @@ def _from_tmdb(ctx: AppContext, user_id: int, c: Criteria, client: TmdbClient) -
             seen.update(s.tmdb_id for s in fresh)
             catalog.store_summaries(ctx, fresh, lang=c.lang)
             candidates = _unmarked(ctx, user_id, [s.tmdb_id for s in fresh])
-            for summary in fresh:
-                view = candidates.get(summary.tmdb_id)
-                if view is None:
-                    continue  # marked by the user (any status)
-                view = omdb.fill(view)
+            # marked by the user (any status): left out
+            kept = [(candidates[s.tmdb_id], s) for s in fresh if s.tmdb_id in candidates]
+            more_pages = page.page < page.total_pages and page_number < MAX_PAGES
+            passed: dict[int, tuple[MovieView, TmdbMovieSummary]] = {}
+            # The IMDb ratings of the page, asked all at once; each movie judged as its
+            # answer arrives. As soon as the page cannot fill the list whatever the answers
+            # still to come, the next page is asked for (it would be, after them).
+            answers = omdb.fill_each([v for v, _s in kept])
+            for judged, (i, view) in enumerate(answers, start=1):
+                summary = kept[i][1]
                 if _passes(view, summary, c):
-                    picked.append((view, summary))
+                    passed[i] = (view, summary)
+                if more_pages and len(picked) + len(passed) + len(kept) - judged < c.limit:
+                    ahead.start(page_number + 1)
+            picked += [passed[i] for i in sorted(passed)]  # TMDB's order
             # Whole pages only: a better movie may come later on the page than the limit.
-            if len(picked) >= c.limit or page.page >= page.total_pages:
+            if len(picked) >= c.limit or not more_pages:
                 break
         if omdb.notice:
             notes.append(omdb.notice)
     movies = [v for v, _ in _sorted(picked, c.sort)][: c.limit]
     return DiscoverResult(movies, "tmdb", "; ".join(notes) or None)
+
+
+class _PageAhead:
+    """The next discover page, asked for in a thread while this page's ratings come in
+    (only once it is sure to be needed: never one request more than page after page)."""
+
+    def __init__(self, client: TmdbClient, c: Criteria, keyword_ids: Sequence[int]) -> None:
+        self.client, self.c, self.keyword_ids = client, c, keyword_ids
+        self._pool: Any = None
+        self._pending: dict[int, Any] = {}
+
+    def start(self, number: int) -> None:
+        if number in self._pending:
+            return
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mydw-page")
+        self._pending[number] = self._pool.submit(
+            self.client.discover, **_tmdb_params(self.c, number, self.keyword_ids))
+
+    def page(self, number: int) -> TmdbPage:
+        future = self._pending.pop(number, None)
+        if future is None:
+            return self.client.discover(**_tmdb_params(self.c, number, self.keyword_ids))
+        return cast("TmdbPage", future.result())
+
+    def __enter__(self) -> _PageAhead:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
 
 
 def _tmdb_params(c: Criteria, page: int, keyword_ids: Sequence[int]) -> dict[str, Any]:

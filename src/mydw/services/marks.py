@@ -48,19 +48,19 @@ def _resolve_all(ctx: AppContext, refs: Sequence[str], *, year: int | None,
                  choose: Chooser | None, lang: str | None, verb: str) -> list[MovieView]:
     """Resolve every reference first; if any fails, say which and act on none.
 
-    Upstream failures (exit 5) stop at once: the next references would fail the same way.
+    The movies' details are fetched at once (`catalog.resolve_movies`). Upstream failures
+    (exit 5) stop the call: the next references would fail the same way.
     """
     if not refs:
         raise UsageError(f"refs must name at least one movie to {verb}", parameter="refs")
     found: dict[int, MovieView] = {}
     failures: list[tuple[str, NotFound | Ambiguous]] = []
-    for ref in refs:
-        try:
-            view = catalog.resolve_movie(ctx, ref, year=year, choose=choose, lang=lang)
-        except (NotFound, Ambiguous) as error:
-            failures.append((ref, error))
+    outcomes = catalog.resolve_movies(ctx, refs, year=year, choose=choose, lang=lang)
+    for ref, outcome in zip(refs, outcomes, strict=True):
+        if isinstance(outcome, NotFound | Ambiguous):
+            failures.append((ref, outcome))
             continue
-        found.setdefault(view.id, view)  # two references to one movie: one row
+        found.setdefault(outcome.id, outcome)  # two references to one movie: one row
     if failures:
         raise _unresolved(failures, verb, total=len(refs))
     return list(found.values())

@@ -9,7 +9,7 @@ unknown (NULL). Whatever is written sets `imdb_updated_on` (the movie was checke
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
@@ -137,47 +137,98 @@ class OmdbRatings:
     """Asks OMDb for missing IMDb ratings, with the IMDb id from TMDB's external ids when
     a movie has none. At most `budget` lookups (None: no limit); after one failure
     (quota, refused key, network) it stops asking and `notice` says why.
+
+    Thread-safe: several lookups may run at once (one discover's or one mark's movies);
+    the budget is taken under a lock before a request goes out, so the lookups together
+    never send more requests than one after another would, and none starts after a failure.
     """
 
     def __init__(self, ctx: AppContext, *, tmdb: TmdbClient | None = None,
                  budget: int | None = None) -> None:
+        import threading
+
         self.ctx = ctx
         self.tmdb = tmdb
         self.budget = budget
         self.notice: str | None = None
         self._client: OmdbClient | None = None
         self._opened = False
+        self._lock = threading.RLock()
+        # The first request goes alone (see `_wait_for_probe`). Off for a few lookups the
+        # user named (a mark's movies): then a refused key costs one request per movie.
+        self.probe = True
+        self._probing = False  # the first request went out
+        self._probed = threading.Event()  # ... and was answered
 
     @property
     def client(self) -> OmdbClient | None:
-        if not self._opened:
-            self._opened = True
-            self._client = upstream.omdb_client(self.ctx)
-        return self._client
+        with self._lock:
+            if not self._opened:
+                self._opened = True
+                self._client = upstream.omdb_client(self.ctx)
+            return self._client
+
+    def _take(self) -> OmdbClient | None:
+        """The client and one unit of budget, or None when no lookup may start."""
+        with self._lock:
+            if self.notice is not None or (self.budget is not None and self.budget <= 0):
+                return None
+            client = self.client
+            if client is None:
+                return None
+            if self.budget is not None:
+                self.budget -= 1
+            return client
 
     def lookup(self, imdb_id: str | None, tmdb_id: int | None = None) -> Found | None:
         """OMDb's answer, or None when OMDb was not asked (no key, budget spent, stopped
         after a failure, no IMDb id to be had)."""
-        if self.notice is not None or (self.budget is not None and self.budget <= 0):
-            return None
-        client = self.client
+        client = self._take()
         if client is None:
             return None
-        if self.budget is not None:
-            self.budget -= 1
         try:
             if not imdb_id and self.tmdb is not None and tmdb_id is not None:
                 imdb_id = self.tmdb.external_imdb_id(tmdb_id)
-            if not imdb_id:
-                return None
+        except MydwError as error:
+            self._failed(error)
+            return None
+        if not imdb_id:
+            return None
+        probe = self._wait_for_probe()
+        if probe is None:  # the first request failed: no other one goes out
+            return None
+        try:
             answer = client.rating(imdb_id)
         except MydwError as error:
-            self.notice = (f"IMDb rating not fetched from OMDb ({notices.reason(error)}); "
-                           "`mydw refresh` fills missing ratings")
-            self.close()
+            self._failed(error)  # before the waiters wake up
             return None
+        finally:
+            if probe:
+                self._probed.set()
         return Found(imdb_id, None if answer is None
                      else checked(answer.imdb_rating, answer.imdb_votes))
+
+    def _failed(self, error: MydwError) -> None:
+        with self._lock:
+            if self.notice is None:
+                self.notice = (f"IMDb rating not fetched from OMDb ({notices.reason(error)}); "
+                               "`mydw refresh` fills missing ratings")
+
+    def _wait_for_probe(self) -> bool | None:
+        """The first OMDb request of this object goes alone: True for the thread that
+        sends it; the others wait for its answer, then False (go) or None (it failed: a
+        reached quota or a refused key costs one request, as one lookup after another)."""
+        with self._lock:
+            if self.notice is not None:
+                return None
+            if not self.probe:
+                return False
+            if not self._probing:
+                self._probing = True
+                return True
+        self._probed.wait()
+        with self._lock:
+            return None if self.notice is not None else False
 
     def fill(self, view: MovieView) -> MovieView:
         """`view` with its rating from OMDb (stored) when it has none and OMDb answers."""
@@ -191,10 +242,63 @@ class OmdbRatings:
         return replace(view, imdb_id=found.imdb_id, imdb_rating=rating.rating,
                        vote_count=rating.votes)
 
+    def fill_many(self, views: Sequence[MovieView]) -> list[MovieView]:
+        """`fill` for several movies: their lookups go out at once (the budget goes to the
+        first ones in order, as one after another), the answers are written in ONE
+        transaction by the calling thread. Same order as `views`."""
+        out = list(views)
+        for i, view in self.fill_each(views):
+            out[i] = view
+        return out
+
+    def fill_each(self, views: Sequence[MovieView]) -> Iterator[tuple[int, MovieView]]:
+        """`(index, view)` for every view as soon as its rating is known: at once for the
+        movies OMDb is not asked about, then as OMDb's answers arrive (asked all at once,
+        the budget going to the first ones in order). Once every answer is in, they are
+        written in ONE transaction by the calling thread."""
+        need = [i for i, v in enumerate(views) if v.imdb_rating is None]
+        with self._lock:
+            if not need or self.client is None or self.notice is not None:
+                need = []
+            elif self.budget is not None:
+                need = need[: max(0, self.budget)]
+        asked = set(need)
+        for i, view in enumerate(views):
+            if i not in asked:
+                yield i, view
+        if not need:
+            return
+        from concurrent.futures import ThreadPoolExecutor, as_completed
+
+        rows: list[dict[str, Any]] = []
+        now = utcnow()
+        pool = ThreadPoolExecutor(max_workers=min(len(need), 20),
+                                  thread_name_prefix="mydw-omdb")
+        try:
+            futures = {pool.submit(self.lookup, views[i].imdb_id, views[i].tmdb_id): i
+                       for i in need}
+            for future in as_completed(futures):
+                i = futures[future]
+                found = future.result()
+                if found is None:
+                    yield i, views[i]
+                    continue
+                row = {"movie_id": views[i].id, **row_values(found.rating, now=now)}
+                if found.imdb_id:
+                    row["imdb_id"] = found.imdb_id
+                rows.append(row)
+                rating = found.rating or NO_RATING
+                yield i, replace(views[i], imdb_id=found.imdb_id, imdb_rating=rating.rating,
+                                 vote_count=rating.votes)
+        finally:
+            pool.shutdown(wait=True)
+            store_rows(self.ctx, rows)
+
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-        self._client = None
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+            self._client = None
 
     def __enter__(self) -> OmdbRatings:
         return self

@@ -62,8 +62,6 @@ DATASET_BATCH = 500
 OMDB_BATCH = 10
 # That many failures in a row means the service is down, not that one title is odd.
 MAX_CONSECUTIVE_FAILURES = 3
-# IMDb publishes the dataset once a day: no need to even ask more often than this.
-DATASET_MAX_AGE = timedelta(hours=12)
 LOCK_SUFFIX = ".refresh.lock"
 DATASET_NAME = "title.ratings.tsv.gz"
 
@@ -440,7 +438,9 @@ def _dataset_path(
         return dataset_file
     dest = paths.ensure_private_dir(paths.cache_dir()) / DATASET_NAME
     with upstream.imdb_datasets_client(ctx) as client:
-        result = client.download_ratings(dest, max_age=min(DATASET_MAX_AGE, older_than))
+        # Asked on every run: a conditional request (If-None-Match / If-Modified-Since)
+        # whose 304 costs nothing, so a run right after IMDb publishes sees the new file.
+        result = client.download_ratings(dest, max_age=None)
     summary.dataset = result.status
     return result.path
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -164,6 +165,25 @@ class TmdbClient:
         )
         return parse.validated(parse.parse_details, body)
 
+    def movie_details_en_fr(self, tmdb_id: int) -> tuple[TmdbMovieDetails, TmdbMovieDetails]:
+        """A movie in English and in French from ONE request (what two `movie_details`
+        calls gave): the English details with their translations and the videos of both
+        languages appended; the French side is built from TMDB's French translation (France
+        first, then any French), its title falling back to the original title as TMDB's own
+        French answer does, an empty overview staying None. The French genres keep TMDB's
+        English names (the catalogue stores English genre names)."""
+        body = self._get(
+            f"movie/{int(tmdb_id)}",
+            {
+                "language": "en-US",
+                "append_to_response": "videos,external_ids,translations,credits",
+                "include_video_language": "en,fr,null",
+            },
+            not_found=f"TMDB has no movie with id {tmdb_id}",
+        )
+        en = parse.validated(parse.parse_details, body)
+        return en, french_side(en)
+
     def find_by_imdb_id(self, imdb_id: str, *, language: str = "en-US") -> list[TmdbMovieSummary]:
         try:
             body = self._get(
@@ -238,6 +258,17 @@ class TmdbClient:
             not_found=f"TMDB has no movie with id {tmdb_id}",
         )
         return parse.validated(parse.parse_external_imdb_id, body)
+
+
+def french_side(en: TmdbMovieDetails) -> TmdbMovieDetails:
+    """The French view of details fetched in English with their translations."""
+    french = [t for t in en.translations if t.iso_639_1.lower() == "fr"]
+    french.sort(key=lambda t: t.iso_3166_1.upper() != "FR")
+    chosen = french[0] if french else None
+    title = (chosen.title or "").strip() if chosen else ""
+    overview = (chosen.overview or "").strip() if chosen else ""
+    return replace(en, title=title or en.original_title, overview=overview or None,
+                   tagline=None)
 
 
 def _clamp_page(page: int) -> int:

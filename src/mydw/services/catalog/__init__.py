@@ -16,7 +16,13 @@ Import the public names from here: ``from mydw.services import catalog``.
 
 from mydw.services.catalog.common import Chooser, check_year
 from mydw.services.catalog.genres import genre_labels, genre_name, parse_genres
-from mydw.services.catalog.resolve import resolve_cached, resolve_movie, show, split_year
+from mydw.services.catalog.resolve import (
+    resolve_cached,
+    resolve_movie,
+    resolve_movies,
+    show,
+    split_year,
+)
 from mydw.services.catalog.search import SearchResult, search
 from mydw.services.catalog.store import store_summaries
 from mydw.services.ratings import fill_imdb_rating
@@ -31,6 +37,7 @@ __all__ = [
     "parse_genres",
     "resolve_cached",
     "resolve_movie",
+    "resolve_movies",
     "search",
     "show",
     "split_year",

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 
 from sqlalchemy import select
 
 from mydw.db.models import Movie, MovieCatalog
 from mydw.domain.constants import LANGUAGE_TAGS
-from mydw.domain.errors import Ambiguous, InvalidInput, NotFound
+from mydw.domain.errors import Ambiguous, InvalidInput, MydwError, NotFound
 from mydw.domain.types import check_language, fold
 from mydw.services.catalog.common import (
     Cached,
@@ -26,8 +27,14 @@ from mydw.services.catalog.common import (
     check_year,
     with_status,
 )
-from mydw.services.catalog.search import local_candidates, search_page
-from mydw.services.catalog.store import complete
+from mydw.services.catalog.search import (
+    fresh_page,
+    local_candidates,
+    query_key,
+    remember_page,
+    search_page,
+)
+from mydw.services.catalog.store import complete, fetch_all
 from mydw.services.context import AppContext
 from mydw.services.diary_rows import with_page
 from mydw.services.views import MovieView, movie_view
@@ -74,16 +81,129 @@ def resolve_movie(
     check_year(year)
     lang = check_language(lang or ctx.settings.lang)
     with Upstream(ctx) as up:
-        if match := _TMDB_ID.fullmatch(text):
-            tmdb_id = int(match.group(1))
-            return complete(ctx, up, tmdb_id, cached(ctx, Movie.tmdb_id == tmdb_id)).view
-        if match := _IMDB_ID.fullmatch(text):
-            return _by_imdb_id(ctx, up, match.group(1).lower()).view
-        title, own_year = split_year(text)
+        with _waiting(ctx, [text], choose):
+            tmdb_id, here = _target(ctx, up, text, year, choose, lang)
+        with ctx.progress(WAITING):
+            return complete(ctx, up, tmdb_id, here).view
+
+
+WAITING = "Asking TMDB…"
+
+
+def _waiting(ctx: AppContext, refs: Sequence[str], choose: Chooser | None,
+             ) -> AbstractContextManager[object]:
+    """The progress hook around finding the movies, unless a title may ask the user to
+    choose (a spinner must not run over a prompt)."""
+    titles = any(not (_TMDB_ID.fullmatch(r) or _IMDB_ID.fullmatch(r)) for r in refs)
+    return nullcontext() if titles and choose is not None else ctx.progress(WAITING)
+
+
+Target = tuple[int, Cached | None]  # a TMDB id, and its cached row when there is one
+
+
+def _target(ctx: AppContext, up: Upstream, text: str, year: int | None,
+            choose: Chooser | None, lang: str) -> Target:
+    """The movie a reference names, before its details are completed."""
+    if match := _TMDB_ID.fullmatch(text):
+        tmdb_id = int(match.group(1))
+        return tmdb_id, cached(ctx, Movie.tmdb_id == tmdb_id)
+    if match := _IMDB_ID.fullmatch(text):
+        return _by_imdb_id(ctx, up, match.group(1).lower())
+    title, own_year = split_year(text)
+    if own_year is not None:
+        check_year(own_year)
+        year = own_year
+    return _by_title(ctx, up, title, year, choose, lang)
+
+
+def resolve_movies(
+    ctx: AppContext,
+    refs: Sequence[str],
+    *,
+    year: int | None = None,
+    choose: Chooser | None = None,
+    lang: str | None = None,
+) -> list[MovieView | NotFound | Ambiguous]:
+    """`resolve_movie` for several references at once: for each, its movie or the
+    NotFound / Ambiguous that stopped it (UpstreamError and usage errors raise, as one).
+
+    The TMDB details of every movie still missing them are fetched together (one request
+    per movie, all at once, then their IMDb ratings), after each reference was turned
+    into its movie in order (a `choose` prompt comes in the order of `refs`); everything
+    is written by the calling thread.
+    """
+    for ref in refs:
+        if not (ref or "").strip():
+            raise InvalidInput(
+                "movie is empty: use a TMDB id, an IMDb id (tt…) or a title", parameter="movie"
+            )
+        check_text(ref.strip(), "movie")
+    check_year(year)
+    lang = check_language(lang or ctx.settings.lang)
+    outcomes: list[MovieView | NotFound | Ambiguous] = []
+    with Upstream(ctx) as up:
+        targets: list[Target | NotFound | Ambiguous] = []
+        with _waiting(ctx, [r.strip() for r in refs], choose):
+            failed = _search_titles(ctx, up, [r.strip() for r in refs], year, lang)
+            for ref in refs:
+                if (failure := failed.get(ref.strip())) is not None:
+                    if isinstance(failure, NotFound | Ambiguous):
+                        targets.append(failure)
+                        continue
+                    raise failure  # where one after another would have stopped
+                try:
+                    targets.append(_target(ctx, up, ref.strip(), year, choose, lang))
+                except (NotFound, Ambiguous) as error:
+                    targets.append(error)
+        wanted = [t[0] for t in targets
+                  if isinstance(t, tuple) and not (t[1] is not None and t[1].detailed)]
+        # The movies named are few: their OMDb lookups go at once, without waiting for a
+        # first answer (a refused key then costs one refused request per movie, no quota).
+        up.ratings.probe = False
+        with ctx.progress(WAITING):
+            fetched = fetch_all(up, wanted) if len(wanted) > 1 else {}
+            for target in targets:
+                if not isinstance(target, tuple):
+                    outcomes.append(target)
+                    continue
+                tmdb_id, here = target
+                try:
+                    outcomes.append(complete(ctx, up, tmdb_id, here, fetched.get(tmdb_id)).view)
+                except (NotFound, Ambiguous) as error:
+                    outcomes.append(error)
+    return outcomes
+
+
+def _search_titles(ctx: AppContext, up: Upstream, refs: Sequence[str], year: int | None,
+                   lang: str) -> dict[str, MydwError]:
+    """The TMDB searches of several titles, asked at once and stored in the search cache
+    (where `_by_title` then finds them): each reference that failed maps to its error."""
+    from mydw.services.parallel import each
+
+    wanted: dict[str, tuple[str, str, int | None]] = {}  # ref -> (cache key, title, year)
+    for ref in dict.fromkeys(refs):
+        if _TMDB_ID.fullmatch(ref) or _IMDB_ID.fullmatch(ref):
+            continue
+        title, own_year = split_year(ref)
         if own_year is not None:
             check_year(own_year)
-            year = own_year
-        return _by_title(ctx, up, title, year, choose, lang).view
+        when = own_year if own_year is not None else year
+        key = query_key(title, lang, when, 1)
+        if not _local_exact(ctx, title, when) and fresh_page(ctx, key) is None:
+            wanted[ref] = (key, title, when)
+    if len(wanted) < 2:
+        return {}
+    jobs = list(wanted.values())
+    up.tmdb  # noqa: B018 - built once, in this thread, before the workers
+    answers = each(lambda job: up.tmdb.search_movies(
+        job[1], language=LANGUAGE_TAGS[lang], year=job[2], page=1), jobs)
+    failed: dict[str, MydwError] = {}
+    for ref, (key, _title, _when), answer in zip(wanted, jobs, answers, strict=True):
+        if isinstance(answer, MydwError):
+            failed[ref] = answer
+        else:
+            remember_page(ctx, up, key, answer, lang)
+    return failed
 
 
 def resolve_cached(ctx: AppContext, ref: str, *, year: int | None = None,
@@ -115,15 +235,15 @@ def resolve_cached(ctx: AppContext, ref: str, *, year: int | None = None,
     return here.view
 
 
-def _by_imdb_id(ctx: AppContext, up: Upstream, imdb_id: str) -> Cached:
+def _by_imdb_id(ctx: AppContext, up: Upstream, imdb_id: str) -> Target:
     found_here = cached(ctx, Movie.imdb_id == imdb_id)
     if found_here is not None:
-        return complete(ctx, up, found_here.view.tmdb_id, found_here)
+        return found_here.view.tmdb_id, found_here
     found = up.tmdb.find_by_imdb_id(imdb_id, language=LANGUAGE_TAGS["en"])
     if not found:
         raise NotFound(f"TMDB knows no movie with the IMDb id {imdb_id}")
     tmdb_id = found[0].tmdb_id
-    return complete(ctx, up, tmdb_id, cached(ctx, Movie.tmdb_id == tmdb_id))
+    return tmdb_id, cached(ctx, Movie.tmdb_id == tmdb_id)
 
 
 def _local_exact(ctx: AppContext, title: str, year: int | None) -> list[Cached]:
@@ -140,12 +260,12 @@ def _local_exact(ctx: AppContext, title: str, year: int | None) -> list[Cached]:
 def _by_title(
     ctx: AppContext, up: Upstream, title: str, year: int | None, choose: Chooser | None,
     lang: str,
-) -> Cached:
+) -> Target:
     local = _local_exact(ctx, title, year)
     if local:
         picked = _pick(title, year, [c.view for c in local], choose, lang)
         here = next((c for c in local if c.view.id == picked.id), None)
-        return complete(ctx, up, picked.tmdb_id, here or cached(ctx, Movie.id == picked.id))
+        return picked.tmdb_id, here or cached(ctx, Movie.id == picked.id)
     page = search_page(ctx, up, title, lang, year, 1, refresh=False)
     found = _views_with_lines(ctx, page.tmdb_ids)
     if year is not None:
@@ -157,7 +277,7 @@ def _by_title(
         suffix = f" from {year}" if year else ""
         raise NotFound(f"no movie titled {title!r}{suffix} on TMDB")
     picked = _pick(title, year, candidates, choose, lang)
-    return complete(ctx, up, picked.tmdb_id, cached(ctx, Movie.id == picked.id))
+    return picked.tmdb_id, cached(ctx, Movie.id == picked.id)
 
 
 def _views_with_lines(ctx: AppContext, tmdb_ids: Sequence[int]) -> list[tuple[MovieView, set[str]]]:

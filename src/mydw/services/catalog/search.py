@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -28,6 +29,9 @@ from mydw.services.catalog.common import (
 from mydw.services.catalog.store import store_with
 from mydw.services.context import AppContext
 from mydw.services.views import MovieView
+
+if TYPE_CHECKING:
+    from mydw.clients.tmdb import TmdbPage
 
 DEFAULT_FRESHNESS = timedelta(hours=24)
 SEARCH_CACHE_KEEP = timedelta(days=30)  # older search pages are pruned when new ones arrive
@@ -70,7 +74,7 @@ class Page:
     from_cache: bool
 
 
-def _query_key(query: str, lang: str, year: int | None, page: int) -> str:
+def query_key(query: str, lang: str, year: int | None, page: int) -> str:
     return f"{lang}|{year if year is not None else '-'}|{page}|{' '.join(query.casefold().split())}"
 
 
@@ -81,7 +85,7 @@ def _freshness(ctx: AppContext) -> timedelta:
         return DEFAULT_FRESHNESS
 
 
-def _fresh_page(ctx: AppContext, key: str) -> Page | None:
+def fresh_page(ctx: AppContext, key: str) -> Page | None:
     with ctx.db.read() as session:
         entry = session.scalar(select(SearchCache).where(SearchCache.query_key == key))
         if entry is None or utcnow() - entry.fetched_on > _freshness(ctx):
@@ -96,10 +100,16 @@ def search_page(
 ) -> Page:
     """One TMDB search page: replayed from the search cache when fresh, else fetched,
     its movies stored and the page remembered."""
-    key = _query_key(query, lang, year, page)
-    if not refresh and (cached := _fresh_page(ctx, key)) is not None:
+    key = query_key(query, lang, year, page)
+    if not refresh and (cached := fresh_page(ctx, key)) is not None:
         return cached
     answer = up.tmdb.search_movies(query, language=LANGUAGE_TAGS[lang], year=year, page=page)
+    return remember_page(ctx, up, key, answer, lang)
+
+
+def remember_page(ctx: AppContext, up: Upstream, key: str, answer: TmdbPage,
+                  lang: str) -> Page:
+    """Store a fetched search page's movies and remember the page (the search cache)."""
     store_with(ctx, up, answer.results, lang)
     now = utcnow()
     ids = [s.tmdb_id for s in answer.results]
@@ -156,7 +166,8 @@ def search(
         return local_search(ctx, text, year, lang, limit, page, user_id,
                             notice=notices.from_cache("TMDB", notices.OFFLINE))
     try:
-        return _tmdb_search(ctx, text, year, lang, limit, page, refresh, user_id)
+        with ctx.progress("Asking TMDB…"):
+            return _tmdb_search(ctx, text, year, lang, limit, page, refresh, user_id)
     except UpstreamError as error:
         local = local_search(ctx, text, year, lang, limit, page, user_id,
                              notice=notices.from_cache("TMDB", error))

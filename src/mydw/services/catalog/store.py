@@ -16,8 +16,7 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from mydw.db.models import Movie, MovieCatalog
-from mydw.domain.constants import LANGUAGE_TAGS
-from mydw.domain.errors import UpstreamError
+from mydw.domain.errors import MydwError, UpstreamError
 from mydw.domain.types import check_language, utcnow
 from mydw.services import notices, ratings
 from mydw.services.catalog.common import Cached, Upstream, search_lines, write
@@ -171,20 +170,35 @@ def _store_details(ctx: AppContext, details: Details) -> Cached:
 
 
 def _fetch_details(up: Upstream, tmdb_id: int) -> Details:
-    en = up.tmdb.movie_details(tmdb_id, language=LANGUAGE_TAGS["en"])
-    fr = up.tmdb.movie_details(tmdb_id, language=LANGUAGE_TAGS["fr"])
+    en, fr = up.tmdb.movie_details_en_fr(tmdb_id)  # one request carries both languages
     found = up.ratings.lookup(en.imdb_id or fr.imdb_id)
     if up.ratings.notice:
         log.warning("%s", up.ratings.notice)
     return Details(en, fr, found)
 
 
-def complete(ctx: AppContext, up: Upstream, tmdb_id: int, cached: Cached | None) -> Cached:
-    """The movie with its full details: from the database, or fetched once and stored."""
+def fetch_all(up: Upstream, tmdb_ids: Sequence[int]) -> dict[int, Details | MydwError]:
+    """The details of several movies fetched at once (network only: nothing is written);
+    each id maps to its details or the error that stopped them."""
+    from mydw.services.parallel import each
+
+    ids = list(dict.fromkeys(tmdb_ids))
+    if ids:
+        up.tmdb  # noqa: B018 - the client is built once, in this thread, before the workers
+        up.ratings.client  # noqa: B018
+    return dict(zip(ids, each(lambda t: _fetch_details(up, t), ids), strict=True))
+
+
+def complete(ctx: AppContext, up: Upstream, tmdb_id: int, cached: Cached | None,
+             fetched: Details | MydwError | None = None) -> Cached:
+    """The movie with its full details: from the database, or fetched once and stored
+    (`fetched`: what `fetch_all` already brought for it)."""
     if cached is not None and cached.detailed:
         return cached
     try:
-        details = _fetch_details(up, tmdb_id)
+        if isinstance(fetched, MydwError):
+            raise fetched
+        details = fetched if fetched is not None else _fetch_details(up, tmdb_id)
     except UpstreamError as error:
         if cached is None:
             raise
