@@ -30,12 +30,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import ColumnElement, delete, exists, literal, select
+from sqlalchemy import ColumnElement, exists, literal, select
 
 from mydw.db.models import Movie, TmdbGenre, UserMovie
 from mydw.domain.constants import DISCOVER_SORTS, LANGUAGE_TAGS, MAX_LIMIT
 from mydw.domain.errors import MydwError, UpstreamError, UsageError
-from mydw.domain.types import check_language, fold, utcnow
+from mydw.domain.types import check_language, fold
 from mydw.services import notices, ratings, upstream
 from mydw.services.catalog.common import check_limit
 from mydw.services.context import AppContext
@@ -191,10 +191,10 @@ def _genres_unknown(ctx: AppContext) -> bool:
 
 
 def _save_genres(ctx: AppContext, fetched: dict[int, str]) -> None:
-    now = utcnow()
+    from mydw.services.catalog.genres import store_genres
+
     with ctx.db.write() as session:
-        session.execute(delete(TmdbGenre))
-        session.add_all(TmdbGenre(id=g, name_en=n, fetched_on=now) for g, n in fetched.items())
+        store_genres(session, fetched)
 
 
 def _first_page(ctx: AppContext, c: Criteria, client: TmdbClient,

@@ -89,11 +89,23 @@ def _fetch_genres(ctx: AppContext, up: Upstream) -> dict[int, str]:
     except UpstreamError as error:  # names are a nicety: the built-in table stands in
         log.debug("genre list not fetched: %s", error)
         return {}
-    now = utcnow()
-
-    def save(session: Session) -> None:
-        session.execute(delete(TmdbGenre))
-        session.add_all(TmdbGenre(id=g, name_en=n, fetched_on=now) for g, n in fetched.items())
-
-    write(ctx, save)
+    write(ctx, lambda session: store_genres(session, fetched))
     return fetched
+
+
+def store_genres(session: Session, fetched: dict[int, str]) -> None:
+    """Replace the stored genre names with `fetched`. An upsert, not delete + insert: two
+    commands (or an import's threads) storing the list at once on PostgreSQL would otherwise
+    collide on the primary key (the second delete does not see the first one's rows)."""
+    if not fetched:
+        return
+    now = utcnow()
+    session.execute(delete(TmdbGenre).where(TmdbGenre.id.not_in(list(fetched))))
+    rows = [{"id": g, "name_en": n, "fetched_on": now} for g, n in fetched.items()]
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    statement = insert(TmdbGenre).values(rows)
+    session.execute(statement.on_conflict_do_update(
+        index_elements=["id"], set_={"name_en": statement.excluded.name_en, "fetched_on": now}))
