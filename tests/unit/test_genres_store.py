@@ -35,5 +35,5 @@ def test_the_genre_list_stored_at_once_by_several_threads(ctx: AppContext) -> No
     with ctx.db.write() as session:
         store_genres(session, {28: "Action!", 99: "Documentary"})
     with ctx.db.read() as session:
-        rows = dict(session.execute(select(TmdbGenre.id, TmdbGenre.name_en)).tuples().all())
+        rows = {g: n for g, n in session.execute(select(TmdbGenre.id, TmdbGenre.name_en))}
     assert rows == {28: "Action!", 99: "Documentary"}
