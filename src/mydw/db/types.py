@@ -159,36 +159,34 @@ _NUMBER_CHECKS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-class CheckedFloat(_Checked):
-    """A Float within bounds (`kind`: rating); anything else reads as None."""
+class _CheckedNumber(_Checked):
+    """A number within the bounds of its `kind` (`_NUMBER_CHECKS`); else it reads as None."""
+
+    kind_default = "int"
+
+    def __init__(self, column: str = "", kind: str | None = None) -> None:
+        super().__init__()
+        self.column = column
+        self.kind = kind or self.kind_default
+
+    @property
+    def check(self) -> Callable[[Any], Any]:
+        return _NUMBER_CHECKS[self.kind]
+
+
+class CheckedFloat(_CheckedNumber):
+    """A Float within bounds (`kind`: rating)."""
 
     impl = Float
     cache_ok = True
-
-    def __init__(self, column: str = "", kind: str = "rating") -> None:
-        super().__init__()
-        self.column = column
-        self.kind = kind
-
-    @property
-    def check(self) -> Callable[[Any], Any]:
-        return _NUMBER_CHECKS[self.kind]
+    kind_default = "rating"
 
 
-class CheckedInteger(_Checked):
-    """An Integer within bounds (`kind`: votes, year, int); anything else reads as None."""
+class CheckedInteger(_CheckedNumber):
+    """An Integer within bounds (`kind`: votes, year, int)."""
 
     impl = Integer
     cache_ok = True
-
-    def __init__(self, column: str = "", kind: str = "int") -> None:
-        super().__init__()
-        self.column = column
-        self.kind = kind
-
-    @property
-    def check(self) -> Callable[[Any], Any]:
-        return _NUMBER_CHECKS[self.kind]
 
 
 class CheckedString(_Checked):

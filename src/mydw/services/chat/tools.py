@@ -24,13 +24,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mydw.domain.errors import InvalidInput, MydwError, UsageError
+from mydw.domain.types import MovieStatus
 
 if TYPE_CHECKING:
     from mydw.services.context import AppContext
     from mydw.services.views import MovieView
 
-STATUSES = ("seen", "later", "not_interested", "none")
-LIST_STATUSES = ("seen", "later", "not_interested")
+LIST_STATUSES = tuple(s.value for s in MovieStatus)  # seen, later, not_interested
+STATUSES = (*LIST_STATUSES, "none")  # set_status: "none" unmarks
 SEARCH_LIMIT = 10
 LIST_LIMIT = 20
 LIST_MAX = 100
