@@ -175,12 +175,15 @@ def _report(error: MydwError, state: RunState) -> None:
     """The error on stderr: one JSON object with --json, else `mydw: error: ...` lines.
     Whatever the message carries (upstream text, a URL) is cleaned and masked here, the
     last line of defence."""
-    from mydw.cli import output, render
     from mydw.domain.text import mask_secrets
 
     if state.json:
+        from mydw.cli import output
+
         sys.stderr.write(output.dumps({"error": _masked(error.to_json())}) + "\n")
         return
+    from mydw.cli import render  # the human form only (~5 ms of imports)
+
     colour = sys.stderr.isatty() and not os.environ.get("NO_COLOR")
     label = "\033[1;31merror:\033[0m" if colour else "error:"
 
