@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import statistics
 import subprocess
 import sys
@@ -33,7 +32,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from search_offline import WORDS, clean_env, mydw_command
+from search_offline import build_database, clean_env, mydw_command
 
 PASSWORD = "benchmark password"
 ALLOWANCE = 0.100  # seconds a built-in turn may add to `whoami --json`
@@ -57,35 +56,18 @@ def signup(mydw: str, env: dict[str, str]) -> None:
 
 
 def populate(count: int, seed: int = 7) -> None:
-    """`count` detailed cached movies (titles in both languages), 50 on the watchlist."""
+    """`count` detailed cached movies (search_offline's catalogue: titles in both languages,
+    "Amélie" among them), 50 of them on the user's watchlist."""
     from sqlalchemy import insert, select
 
-    from mydw.db.models import Movie, MovieCatalog, User, UserMovie
-    from mydw.domain.types import fold, utcnow
+    from mydw.db.models import User, UserMovie
+    from mydw.domain.types import utcnow
     from mydw.services.context import AppContext
 
-    rng = random.Random(seed)
+    build_database(count, seed)
     ctx = AppContext()
     now = utcnow()
-    movies, catalog = [], []
-    for i in range(1, count + 1):
-        title_en = " ".join(rng.sample(WORDS, rng.randint(1, 4))).title()
-        title_fr = " ".join(rng.sample(WORDS, rng.randint(1, 4))).capitalize()
-        if i == count // 2:
-            title_en, title_fr = "Amélie", "Le Fabuleux Destin d'Amélie Poulain"
-        movies.append({
-            "id": i, "tmdb_id": 10_000_000 + i, "imdb_id": f"tt{9_000_000 + i:07d}",
-            "title_en": title_en, "title_fr": title_fr,
-            "overview_en": "An overview. " * 8, "overview_fr": "Un résumé. " * 8,
-            "imdb_rating": round(rng.uniform(3, 9), 1), "vote_count": rng.randint(0, 10**6),
-            "genres": ["Drama"], "genre_ids": [18], "release_year": rng.randint(1930, 2025),
-            "original_language": "en", "cached_on": now, "imdb_updated_on": now,
-        })
-        catalog.append({"movie_id": i, "search_text": f"{fold(title_en)}\n{fold(title_fr)}",
-                        "details_on": now})
     with ctx.db.write() as session:
-        session.execute(insert(Movie.__table__), movies)  # type: ignore[arg-type]
-        session.execute(insert(MovieCatalog.__table__), catalog)  # type: ignore[arg-type]
         user_id = session.scalar(select(User.id))
         session.execute(insert(UserMovie.__table__), [  # type: ignore[arg-type]
             {"user_id": user_id, "movie_id": i, "status": "later", "updated_at": now}
