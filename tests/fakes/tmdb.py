@@ -579,13 +579,21 @@ class FakeTmdb(FakeServer):
             return Reply.json(self.details_json(movie, request))
         return Reply.json(NOT_FOUND_BODY, 404)
 
-    def _search(self, request: RecordedRequest) -> Reply:
+    def _query_and_page(self, request: RecordedRequest) -> tuple[str, int] | Reply:
+        """A search's `query` and `page`, or TMDB's answer to a missing query / bad page."""
         query = (request.param("query") or "").strip()
         if not query:
             return Reply.json({"errors": ["query must be provided"]}, 422)
         page = self._page(request)
         if page is None:
             return Reply.json(INVALID_PAGE_BODY, 400)
+        return query, page
+
+    def _search(self, request: RecordedRequest) -> Reply:
+        checked = self._query_and_page(request)
+        if isinstance(checked, Reply):
+            return checked
+        query, page = checked
         needle = normalize(query)
         year = request.param("primary_release_year") or request.param("year")
         hits = []
@@ -622,12 +630,10 @@ class FakeTmdb(FakeServer):
         return Reply.json(body)
 
     def _search_keyword(self, request: RecordedRequest) -> Reply:
-        query = (request.param("query") or "").strip()
-        if not query:
-            return Reply.json({"errors": ["query must be provided"]}, 422)
-        page = self._page(request)
-        if page is None:
-            return Reply.json(INVALID_PAGE_BODY, 400)
+        checked = self._query_and_page(request)
+        if isinstance(checked, Reply):
+            return checked
+        query, page = checked
         needle = normalize(query)
         hits = sorted((kid, name) for kid, name in KEYWORDS.items() if needle in normalize(name))
         start = (page - 1) * PAGE_SIZE
