@@ -23,18 +23,6 @@ if "TYPER_USE_RICH" not in os.environ and not sys.stdout.isatty():
 import typer
 
 from mydw import __version__
-from mydw.cli import (
-    accounts,
-    catalog,
-    chat,
-    config,
-    db,
-    diary,
-    marks,
-    recommend,
-    refresh,
-    transfer,
-)
 from mydw.cli.state import RunState
 from mydw.domain.errors import (
     EXIT_FAILED,
@@ -50,13 +38,19 @@ from mydw.domain.errors import (
 if TYPE_CHECKING:
     from mydw.services.context import AppContext
 
-app = typer.Typer(
-    name="mydw",
-    help="mydw — Movies You Didn't Watch: track what you saw, find great movies you didn't.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,  # the boundary below handles errors; never show locals
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+# The modules that register commands, in the order `mydw --help` lists them.
+_MODULES = ("accounts", "catalog", "marks", "diary", "refresh", "config", "db", "chat",
+            "recommend", "transfer")
+# Which module registers each top-level command: a run imports and builds only the one it
+# names (every module and its ~70 parameters cost ~20 ms at each start-up). A test checks
+# this table against the whole app.
+_COMMAND_MODULE = {
+    "signup": "accounts", "login": "accounts", "logout": "accounts", "whoami": "accounts",
+    "account": "accounts", "search": "catalog", "show": "catalog", "mark": "marks",
+    "unmark": "marks", "list": "marks", "stats": "marks", "discover": "marks",
+    "rate": "diary", "diary": "diary", "refresh": "refresh", "config": "config", "db": "db",
+    "chat": "chat", "recommend": "recommend", "import": "transfer", "export": "transfer",
+}
 
 
 def _version(value: bool) -> None:
@@ -65,7 +59,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def root(
     version: Annotated[
         bool,
@@ -82,16 +75,35 @@ def root(
     """
 
 
-accounts.register(app)
-catalog.register(app)
-marks.register(app)
-diary.register(app)
-refresh.register(app)
-config.register(app)
-db.register(app)
-chat.register(app)
-recommend.register(app)
-transfer.register(app)
+def build_app(modules: Sequence[str] = _MODULES) -> typer.Typer:
+    """The root command with the commands of `modules` (all of them by default)."""
+    built = typer.Typer(
+        name="mydw",
+        help="mydw — Movies You Didn't Watch: track what you saw, find great movies you didn't.",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,  # the boundary below handles errors; never show locals
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    built.callback()(root)
+    for name in modules:
+        # __import__, not importlib.import_module: `python -X importtime` shows only the former.
+        __import__(f"mydw.cli.{name}", fromlist=["register"]).register(built)
+    return built
+
+
+def _app_for(args: Sequence[str]) -> typer.Typer:
+    """The app a run needs: only the module of the command it names (`mydw whoami`), or the
+    whole app (`mydw`, `mydw --help`, a typo that deserves "No such command", completion)."""
+    module = _COMMAND_MODULE.get(args[0]) if args else None
+    return build_app((module,)) if module else build_app()
+
+
+def __getattr__(name: str) -> Any:
+    """`mydw.cli.app.app`: the whole app, built on first use (tests walk it)."""
+    if name == "app":
+        globals()["app"] = built = build_app()
+        return built
+    raise AttributeError(name)
 
 
 class _StderrHandler(logging.Handler):
@@ -111,11 +123,11 @@ def _configure_logging(debug: bool) -> None:
     logger.propagate = False
 
 
-def _command_for(args: Sequence[str]) -> Any:
+def _command_for(cli_app: typer.Typer, args: Sequence[str]) -> Any:
     """The Click command that `args` name (the deepest sub-command), for flag names."""
     from typer.main import get_command
 
-    command: Any = get_command(app)
+    command: Any = get_command(cli_app)
     for arg in args:
         sub = getattr(command, "commands", {}).get(arg)
         if sub is None:
@@ -126,11 +138,11 @@ def _command_for(args: Sequence[str]) -> Any:
     return command
 
 
-def _flags(args: Sequence[str]) -> dict[str, str]:
+def _flags(cli_app: typer.Typer, args: Sequence[str]) -> dict[str, str]:
     """Parameter name -> its long flag, for the running command (`year_from` -> `--year-from`;
     a service's plural `genres` is the command's repeatable `--genre`)."""
     flags: dict[str, str] = {}
-    for param in getattr(_command_for(args), "params", []):
+    for param in getattr(_command_for(cli_app, args), "params", []):
         opts = [o for o in param.opts if o.startswith("--")]
         if param.name and opts:
             flags[param.name] = opts[0]
@@ -138,7 +150,7 @@ def _flags(args: Sequence[str]) -> dict[str, str]:
     return flags
 
 
-def _with_flag(error: MydwError, args: Sequence[str]) -> MydwError:
+def _with_flag(error: MydwError, cli_app: typer.Typer, args: Sequence[str]) -> MydwError:
     """Services start a message about a parameter with its name (`limit must be...`) and may
     name others (`min_rating 8 is above max_rating 7`): at the command line those names
     become the command's flags (`--min-rating 8 is above --max-rating 7`)."""
@@ -146,7 +158,7 @@ def _with_flag(error: MydwError, args: Sequence[str]) -> MydwError:
         return error
     import re
 
-    flags = _flags(args)
+    flags = _flags(cli_app, args)
     message = error.message
     if error.parameter in flags and message.startswith(error.parameter):
         message = flags[error.parameter] + message[len(error.parameter):]
@@ -288,13 +300,14 @@ def run(argv: Sequence[str], context: AppContext | None = None) -> int:
 
 def _run(args: list[str], state: RunState, debug: bool) -> tuple[int, MydwError | None]:
     """The command, and the error it ended with (None: `code` is its exit code)."""
+    cli_app = _app_for(args)
     from typer import Abort, Exit
     from typer._click import ClickException  # Typer bundles Click: never `import click`
 
     error: MydwError | None = None
     try:
         try:
-            result = app(args=args, prog_name="mydw", standalone_mode=False, obj=state)
+            result = cli_app(args=args, prog_name="mydw", standalone_mode=False, obj=state)
         finally:
             state.close()
         if result == EXIT_INTERRUPTED:  # Typer turns Ctrl-C inside a command into Exit(130)
@@ -304,7 +317,7 @@ def _run(args: list[str], state: RunState, debug: bool) -> tuple[int, MydwError 
     except MydwError as exc:
         if debug:
             _print_traceback()
-        error = _with_flag(exc, args)
+        error = _with_flag(exc, cli_app, args)
     except ClickException as exc:
         if type(exc).__name__ == "NoArgsIsHelpError":  # `mydw`, `mydw config`: the help
             exc.show()
@@ -340,4 +353,11 @@ def _run(args: list[str], state: RunState, debug: bool) -> tuple[int, MydwError 
 
 
 def main() -> None:
-    sys.exit(run(sys.argv[1:]))
+    from mydw.cli.state import pause_gc, resume_gc
+
+    pause_gc()  # until the command has its context (see cli/state.py)
+    try:
+        code = run(sys.argv[1:])
+    finally:
+        resume_gc()
+    sys.exit(code)

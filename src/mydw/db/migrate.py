@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy import Connection, Engine, exc, inspect, text
 from sqlalchemy.engine import URL
 
 from mydw.db.revisions import HEAD, REVISIONS
@@ -48,9 +48,17 @@ class MigrationResult:
 
 
 def current_revision(conn: Connection) -> str | None:
-    if not inspect(conn).has_table("alembic_version"):
+    """The stamped revision; None for a database mydw never migrated."""
+    try:
+        # The common case in one query; asking the catalogue first costs a reflection.
+        with conn.begin_nested():
+            row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+    except exc.DBAPIError:
+        # No such table (a new or a seed database), or a real failure that the catalogue
+        # question below raises again.
+        if inspect(conn).has_table("alembic_version"):
+            raise
         return None
-    row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
     return None if row is None else str(row[0])
 
 

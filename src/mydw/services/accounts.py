@@ -178,20 +178,24 @@ def current_user(ctx: AppContext) -> UserInfo:
 
 
 def optional_user(ctx: AppContext) -> UserInfo | None:
+    # Every command asks this first: SQL on the tables (not the mapped classes) spares a run
+    # that needs nothing else the ORM's configuration of every mapper (~8 ms).
+    users, logins = User.__table__, LoginSession.__table__
     with ctx.db.read() as session:
         # Nobody ever logged in on this database: no need to ask the keyring (~100 ms).
-        if session.scalar(select(LoginSession.id).limit(1)) is None:
+        if session.scalar(select(logins.c.id).limit(1)) is None:
             return None
     token = ctx.secrets.get(ctx.session_secret_name)
     if not token:
         return None
     with ctx.db.read() as session:
         row = session.execute(
-            select(User)
-            .join(LoginSession, LoginSession.user_id == User.id)
-            .where(LoginSession.token_hash == _token_hash(token))
-        ).scalar_one_or_none()
-        return None if row is None else _info(row)
+            select(users.c.id, users.c.email, users.c.first_name, users.c.last_name,
+                   users.c.joined)
+            .join(logins, logins.c.user_id == users.c.id)
+            .where(logins.c.token_hash == _token_hash(token))
+        ).one_or_none()
+        return None if row is None else UserInfo(*row)
 
 
 def change_password(ctx: AppContext, user_id: int, *, current: str, new: str) -> None:
