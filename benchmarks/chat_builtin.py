@@ -32,7 +32,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from search_offline import build_database, clean_env, mydw_command
+from _installed import mydw_command
+from search_offline import build_database, clean_env
 
 PASSWORD = "benchmark password"
 ALLOWANCE = 0.100  # seconds a built-in turn may add to `whoami --json`
@@ -185,8 +186,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--movies", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--as-is", action="store_true",
+                        help="do not byte-compile the package first (see _installed.py)")
     options = parser.parse_args()
-    mydw = mydw_command()
+    mydw = mydw_command(compile_bytecode=not options.as_is)
     with tempfile.TemporaryDirectory(prefix="mydw-bench-") as tmp:
         env = clean_env(Path(tmp) / "home")
         os.environ.clear()

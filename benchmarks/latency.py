@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import shutil
 import statistics
 import subprocess
 import sys
@@ -33,7 +32,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _installed import mydw_command  # noqa: E402
 from tests.fakes.omdb import FAKE_OMDB_API_KEY, FakeOmdbTitle, default_titles  # noqa: E402
 from tests.fakes.slow import SlowOmdb, SlowTmdb  # noqa: E402
 from tests.fakes.tmdb import FAKE_TMDB_API_KEY, FakeMovie, default_catalogue  # noqa: E402
@@ -41,11 +42,6 @@ from tests.fakes.tmdb import FAKE_TMDB_API_KEY, FakeMovie, default_catalogue  # 
 TARGETS = {"show": 0.3, "mark five": 0.4, "discover": 0.6}
 MARKED = ["900002", "900003", "900005", "900006", "900007"]
 GENRES = (18, 35, 28, 53, 878, 12, 14, 80, 27, 10749)
-
-
-def mydw_path() -> str:
-    candidate = Path(sys.executable).parent / "mydw"
-    return str(candidate) if candidate.exists() else (shutil.which("mydw") or "mydw")
 
 
 def catalogue(extra: int = 88) -> tuple[list[FakeMovie], list[FakeOmdbTitle]]:
@@ -105,7 +101,7 @@ def measure(runs: int, latency: float, *, compare: bool) -> tuple[Results, Resul
     """Each run times every command with `latency`, then (with `compare`) with none, on
     the same servers one right after the other (the machine's load alike for both)."""
     movies, titles = catalogue()
-    mydw = mydw_path()
+    mydw = mydw_command()
     commands = {
         "show": ["show", "900001", "--json"],
         "mark five": ["mark", "seen", *MARKED, "--json"],

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import shutil
 import statistics
 import subprocess
 import sys
@@ -27,16 +26,15 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _installed import mydw_command
+
 PASSWORD = "benchmark password"
 GENRES = {28: "Action", 12: "Adventure", 16: "Animation", 35: "Comedy", 80: "Crime",
           99: "Documentary", 18: "Drama", 10751: "Family", 14: "Fantasy", 36: "History",
           27: "Horror", 9648: "Mystery", 10749: "Romance", 878: "Science Fiction",
           53: "Thriller", 10752: "War", 37: "Western"}
-
-
-def mydw_path() -> str:
-    candidate = Path(sys.executable).parent / "mydw"
-    return str(candidate) if candidate.exists() else (shutil.which("mydw") or "mydw")
 
 
 def environment(home: Path, database_url: str | None) -> dict[str, str]:
@@ -48,9 +46,9 @@ def environment(home: Path, database_url: str | None) -> dict[str, str]:
     return env
 
 
-def signup(env: dict[str, str]) -> None:
+def signup(mydw: str, env: dict[str, str]) -> None:
     subprocess.run(
-        [mydw_path(), "signup", "--email", "bench@example.com", "--first-name", "Bench",
+        [mydw, "signup", "--email", "bench@example.com", "--first-name", "Bench",
          "--last-name", "Mark", "--password-stdin"],
         input=PASSWORD + "\n", text=True, env=env, check=True, capture_output=True,
     )
@@ -132,13 +130,13 @@ def main() -> None:
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="mydw-bench-") as tmp:
         env = environment(Path(tmp), options.database_url)
-        signup(env)
+        mydw = mydw_command()
+        signup(mydw, env)
         started = time.perf_counter()
         populate(env, options.movies)
         print(f"{options.movies:,} movies and marks inserted in "
               f"{time.perf_counter() - started:.1f} s "
               f"({'PostgreSQL' if options.database_url else 'SQLite'})")
-        mydw = mydw_path()
         cases = [
             ("python -c pass", [sys.executable, "-c", "pass"]),
             ("mydw --version", [mydw, "--version"]),

@@ -22,7 +22,6 @@ import gzip
 import json
 import os
 import random
-import shutil
 import statistics
 import subprocess
 import sys
@@ -31,14 +30,13 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _installed import mydw_command
+
 HERE = Path(__file__).resolve().parent
 DATA = HERE / ".data"
 LONG_AGO = "2020-01-01 00:00:00"
-
-
-def mydw_path() -> str:
-    candidate = Path(sys.executable).parent / "mydw"
-    return str(candidate) if candidate.exists() else (shutil.which("mydw") or "mydw")
 
 
 # -- data ------------------------------------------------------------------------------------
@@ -193,7 +191,7 @@ def main() -> None:
 
     path = dataset(args.rows)
     ids = random.Random(3).sample(tconsts(args.rows), args.movies)
-    mydw = mydw_path()
+    mydw = mydw_command()
     with tempfile.TemporaryDirectory(prefix="mydw-bench-") as home:
         env = {k: v for k, v in os.environ.items() if not k.startswith("MYDW_")}
         env.update(

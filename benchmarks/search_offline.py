@@ -14,13 +14,16 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _installed import mydw_command
 
 QUERIES = [
     ("amelie", "rare, accent-insensitive (matches 'Amélie')"),
@@ -39,14 +42,6 @@ WORDS = [
     "orchard", "lighthouse", "canyon", "résistance", "mémoire", "dream", "paper", "island",
     "crème", "brûlée", "secret", "midnight", "océan", "voyage", "déjà", "vu", "silence",
 ]  # fmt: skip
-
-
-def mydw_command() -> str:
-    candidate = Path(sys.executable).parent / "mydw"
-    found = str(candidate) if candidate.exists() else shutil.which("mydw")
-    if not found:
-        sys.exit("the mydw command is not installed next to this Python (pip install -e .)")
-    return found
 
 
 def clean_env(home: Path) -> dict[str, str]:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import pty
-import shutil
 import statistics
 import subprocess
 import sys
@@ -25,10 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-def mydw_path() -> str:
-    candidate = Path(sys.executable).parent / "mydw"
-    return str(candidate) if candidate.exists() else (shutil.which("mydw") or "mydw")
+from _installed import mydw_command
 
 
 def run_piped(cmd: list[str], env: dict[str, str]) -> float:
@@ -74,8 +72,10 @@ def check(label: str, value: float, limit: float, what: str) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--as-is", action="store_true",
+                        help="do not byte-compile the package first (see _installed.py)")
     args = parser.parse_args()
-    mydw = mydw_path()
+    mydw = mydw_command(compile_bytecode=not args.as_is)
     with tempfile.TemporaryDirectory() as home:
         env = {
             **os.environ,

@@ -95,3 +95,16 @@ def test_corrupt_fallback_file_is_a_clear_error(home: Path, no_keyring: None) ->
     (home / "secrets.json").write_text("{not json")
     with pytest.raises(ConfigError, match="corrupt"):
         SecretStore().get("tmdb-api-key")
+
+
+@pytest.mark.parametrize("backend", ["keyring.backends.fail.Keyring",
+                                     "keyring.backends.null.Keyring"])
+def test_a_keyring_turned_off_in_the_environment_is_not_even_probed(
+        home: Path, memory_keyring: Any, monkeypatch: pytest.MonkeyPatch, backend: str) -> None:
+    # keyring's documented switch for headless hosts: honoured without importing keyring
+    # (a backend installed in-process, as here, would otherwise be used).
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", backend)
+    store = SecretStore()
+    assert store.set("tmdb-api-key", "abc").startswith("file ")
+    assert memory_keyring.store == {}
+    assert SecretStore().get("tmdb-api-key") == "abc"

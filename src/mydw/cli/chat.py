@@ -134,6 +134,7 @@ def chat(
     if typer_ctx.invoked_subcommand is not None:
         return
     from mydw.services import accounts
+    from mydw.services.chat.turn import run_turn  # before context(): see cli/state.py
 
     language = chosen_lang(lang)
     ctx = context()
@@ -146,8 +147,6 @@ def chat(
             raise UsageError("--json needs a message: use -m TEXT")
         _repl(ctx, user.id, language, session_id, builtin=builtin, stream=not no_stream)
         return
-    from mydw.services.chat.turn import run_turn
-
     result = run_turn(ctx, user.id, message, lang=language, session_id=session_id,
                       builtin=builtin, stream=not no_stream,
                       on_text=None if json_ else _write)

@@ -18,6 +18,8 @@ from mydw.domain.errors import ConfigError
 
 SERVICE = "mydw"
 FALLBACK_NAME = "secrets.json"
+# keyring's own ways to say "no keyring" (its docs: PYTHON_KEYRING_BACKEND on headless hosts)
+_OFF = ("keyring.backends.fail.Keyring", "keyring.backends.null.Keyring")
 
 log = logging.getLogger("mydw")
 
@@ -47,6 +49,8 @@ class SecretStore:
         return self._keyring_available()
 
     def _keyring_available(self) -> bool:
+        if self._keyring_ok is None and os.environ.get("PYTHON_KEYRING_BACKEND") in _OFF:
+            self._keyring_ok = False  # turned off by the user: no need to import it (~15 ms)
         if self._keyring_ok is None:
             try:
                 import keyring

@@ -360,6 +360,9 @@ def ctx(home: Path) -> Iterator[AppContext]:
         session.add(Movie(tmdb_id=194, title_en="Amélie",
                           title_fr="Le Fabuleux Destin d'Amélie Poulain", release_year=2001,
                           genres=[], genre_ids=[]))
+        for tmdb_id, year in ((841, 1984), (438631, 2021)):
+            session.add(Movie(tmdb_id=tmdb_id, title_en="Dune", title_fr="Dune",
+                              release_year=year, genres=[], genre_ids=[]))
     yield context
     context.close()
 
@@ -368,11 +371,14 @@ def test_respond_matches_the_cached_titles_and_reads_the_pending_question(
         ctx: AppContext) -> None:
     execute = Script(lambda c: ok(c, [movie(194, "Amélie", 2001, 8.3)]))
     answer = respond(ctx, 1, "parle-moi d'Amelei", lang="fr", history=[], execute=execute)
-    assert execute.calls == [ToolCall("get_movie", {"movie": "Amélie"})]
+    # The one cached movie the typo'd title names goes by its id (no second lookup) ...
+    assert execute.calls == [ToolCall("get_movie", {"movie": "tmdb:194"})]
     assert answer.content.startswith("Amélie (2001) — IMDb 8.3")
+    # ... a title two cached movies share stays a title: the services ask which one.
     marks = Script(ambiguous_then_marked)
     history: list[dict[str, Any]] = []
     first = respond(ctx, 1, "I watched Dune", lang="en", history=history, execute=marks)
+    assert marks.calls[0].arguments["movie"] == "Dune"
     said(history, "I watched Dune", first)
     second = respond(ctx, 1, "2", lang="en", history=history, execute=marks)
     assert second.actions == [{"tmdb_id": 438631, "status": "seen"}]
@@ -415,8 +421,15 @@ def test_the_title_index_is_read_back_from_its_snapshot_until_the_movies_change(
     assert len(snapshots) == 1
     assert oct(snapshots[0].stat().st_mode & 0o777) == "0o600"
     again = TitleIndex.from_database(ctx)
-    assert again.match("Amelei") is not None
+    # Read back (choices and numbers only; titles fetched for what a lookup returns), it
+    # answers exactly as the index it was saved from: typos, exact titles, articles.
+    for text in ("Amelei", "Inceptoin", "inception", "the inception", "Le Fabuleux Destin"):
+        assert again.match(text) == first.match(text), text
     assert again._snapshot is not None and again._snapshot.read() is not None  # reused
+    lazy = TitleIndex.from_database(ctx)
+    assert len(lazy) == len(first) and lazy._titles == {}  # no title read yet
+    assert lazy.match("Amelei") == first.match("Amelei")
+    assert set(lazy._titles) == {n for n, t in first._titles.items() if "Am" in t}  # its own
     with ctx.db.write() as session:
         session.add(Movie(tmdb_id=603, title_en="The Matrix", title_fr="Matrix",
                           release_year=1999, genres=[], genre_ids=[]))

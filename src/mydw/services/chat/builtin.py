@@ -17,6 +17,7 @@ or one clear typo), and an ambiguous title gets a numbered question stored as `p
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -208,7 +209,7 @@ def understand(text: str, *, lang: str, pending: dict[str, Any] | None = None,
         limit = filters.limit or LIST_PAGE
         return Understanding("mine", _call("list_my_movies", status=status, genre=genre,
                                            limit=limit), status=status, page=limit)
-    for pattern in it.SIMILAR:
+    for pattern in it.SIMILAR if it.SIMILAR.relevant(norm) else ():
         if m := pattern.match(req.norm):
             movie, found = _movie_ref(req, m.span("t"), titles, strict=False)
             filters, _rest = read_filters(norm)
@@ -317,4 +318,19 @@ def respond(ctx: AppContext, user_id: int, text: str, *, lang: str,
             again = understand(rewritten, lang=lang, pending=pending, titles=titles)
             if again.kind in ("status", "title", "similar"):
                 understood = again
-    return reply(understood, lang=lang, pending=pending, history=history, execute=execute)
+    return reply(_by_id(understood), lang=lang, pending=pending, history=history,
+                 execute=execute)
+
+
+def _by_id(understood: Understanding) -> Understanding:
+    """A title the index matched to one cached movie goes to its tool as `tmdb:ID`: the
+    services need not look the title up again (a third of a turn's database time)."""
+    match, call = understood.match, understood.call
+    if match is None or call is None or len(match.entries) != 1:
+        return understood
+    for name in ("movie", "similar_to"):
+        if name in call.arguments:
+            ref = f"tmdb:{match.entries[0].tmdb_id}"
+            return dataclasses.replace(
+                understood, call=ToolCall(call.name, {**call.arguments, name: ref}))
+    return understood

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 from mydw.domain.errors import ConfigError, Interrupted, InvalidInput, MydwError
 from mydw.domain.types import fold, parse_language
 from mydw.services.chat import sessions
-from mydw.services.chat.loop import MAX_ROUNDS
 from mydw.services.chat.tools import ToolCall, ToolOutcome
 
 if TYPE_CHECKING:
@@ -82,7 +81,7 @@ def choose_assistant(ctx: AppContext, *, builtin: bool = False) -> Assistant:
 
 def run_turn(ctx: AppContext, user_id: int, text: str, *, lang: str,
              session_id: str | None = None, builtin: bool = False, stream: bool = False,
-             on_text: TextSink | None = None, max_rounds: int = MAX_ROUNDS) -> TurnResult:
+             on_text: TextSink | None = None, max_rounds: int | None = None) -> TurnResult:
     """Answer `text` in the session `session_id` (a full id; None: a new session).
 
     `on_text` receives the model's reply as it arrives (with `stream`, fragment by
@@ -159,7 +158,7 @@ def _builtin(ctx: AppContext, user_id: int, text: str, lang: str,
 def _model(ctx: AppContext, assistant: Assistant, text: str, lang: str,
            history: list[dict[str, Any]], execute: Callable[[ToolCall], ToolOutcome],
            outcomes: list[ToolOutcome], *, stream: bool, on_text: TextSink | None,
-           max_rounds: int) -> str:
+           max_rounds: int | None) -> str:
     from mydw.clients.chat_model import ChatModelClient
     from mydw.services.chat import loop
     from mydw.services.chat.prompt import system_prompt
@@ -171,9 +170,9 @@ def _model(ctx: AppContext, assistant: Assistant, text: str, lang: str,
     with ChatModelClient(assistant.base_url, assistant.name,
                          api_key=ctx.secret("llm-api-key"), transport=ctx.transport,
                          timeout=ctx.settings.http_timeout) as client:
-        result = loop.run(client, messages, execute=execute, lang=lang,
-                          max_rounds=max_rounds, stream=stream, on_text=on_text,
-                          outcomes=outcomes)
+        rounds = loop.MAX_ROUNDS if max_rounds is None else max_rounds
+        result = loop.run(client, messages, execute=execute, lang=lang, max_rounds=rounds,
+                          stream=stream, on_text=on_text, outcomes=outcomes)
     return result.content
 
 
