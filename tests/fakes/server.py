@@ -97,6 +97,11 @@ class FakeServer:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
             server_version = f"Fake{server_ref.name}/1.0"
+            # TCP_NODELAY, as real servers set it: without it the status line, the headers
+            # and the body go out as separate small writes, and on a reused (keep-alive)
+            # connection Nagle's algorithm holds the body until the client's delayed ACK,
+            # ~40 ms later on Linux, which no real TMDB or OMDb answer costs.
+            disable_nagle_algorithm = True
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # keep test output clean
