@@ -87,21 +87,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--latency", type=float, default=0.1)
+    parser.add_argument("--as-is", action="store_true",
+                        help="do not byte-compile the package first (see _installed.py)")
     parser.add_argument("--compare", action="store_true",
                         help="also run with no latency and report the network wait")
     args = parser.parse_args()
-    slow, fast = measure(args.runs, args.latency, compare=args.compare)
+    slow, fast = measure(args.runs, args.latency, compare=args.compare,
+                         compile_bytecode=not args.as_is)
     report(args.latency, args.runs, slow, fast)
 
 
 Results = tuple[dict[str, list[Sample]], list[float]]
 
 
-def measure(runs: int, latency: float, *, compare: bool) -> tuple[Results, Results | None]:
+def measure(runs: int, latency: float, *, compare: bool,
+            compile_bytecode: bool = True) -> tuple[Results, Results | None]:
     """Each run times every command with `latency`, then (with `compare`) with none, on
     the same servers one right after the other (the machine's load alike for both)."""
     movies, titles = catalogue()
-    mydw = mydw_command()
+    mydw = mydw_command(compile_bytecode=compile_bytecode)
     commands = {
         "show": ["show", "900001", "--json"],
         "mark five": ["mark", "seen", *MARKED, "--json"],
