@@ -90,6 +90,27 @@ def dripping(server_stop: Callable[[], bool],
     return serve
 
 
+def dripping_headers(server_stop: Callable[[], bool],
+                     every: float = 0.2) -> Callable[[socket.socket], None]:
+    def serve(conn: socket.socket) -> None:  # the status line and headers, a byte at a time
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Pad: " + b"x" * 5000
+        for byte in head:
+            if server_stop():
+                return
+            conn.sendall(bytes([byte]))
+            time.sleep(every)
+    return serve
+
+
+@pytest.fixture
+def header_drip_server() -> Iterator[RawServer]:
+    holder: list[RawServer] = []
+    server = RawServer(lambda conn: dripping_headers(holder[0].stopped)(conn))
+    holder.append(server)
+    yield server
+    server.close()
+
+
 @pytest.fixture
 def silent_server() -> Iterator[RawServer]:
     holder: list[RawServer] = []
@@ -131,6 +152,21 @@ def timed(call: Callable[[], Any], *, guard: float = 8.0) -> tuple[float, Any]:
 # --------------------------------------------------------------------------- the client
 
 
+def test_the_real_network_transport_reads_under_the_deadline() -> None:
+    # DeadlineTransport swaps httpx's pool for one with our network backend: if a new httpx
+    # renamed the attribute, this says so (and the header-drip tests below would hang).
+    import httpcore
+    import httpx
+
+    from mydw.clients.deadline import DeadlineTransport, _Backend
+
+    transport = DeadlineTransport(ssl_context=None, limits=httpx.Limits())
+    assert isinstance(transport._pool, httpcore.ConnectionPool)
+    assert isinstance(transport._pool._network_backend, _Backend)
+    client = HttpClient("TMDB", "http://127.0.0.1:9/")
+    assert isinstance(client._client._transport, DeadlineTransport)
+
+
 def test_default_deadline_is_twice_the_read_timeout() -> None:
     from mydw.clients.http import default_deadline
 
@@ -138,7 +174,7 @@ def test_default_deadline_is_twice_the_read_timeout() -> None:
     assert default_deadline(0.5) == 1.0
 
 
-@pytest.mark.parametrize("server_name", ["silent_server", "drip_server"])
+@pytest.mark.parametrize("server_name", ["silent_server", "drip_server", "header_drip_server"])
 def test_a_stalled_or_dripping_server_costs_one_deadline(
     server_name: str, request: pytest.FixtureRequest
 ) -> None:
@@ -168,7 +204,7 @@ def cached_keeper(home: Path, memory_keyring: Any, tmdb: FakeTmdb,
         ctx.close()
 
 
-@pytest.mark.parametrize("server_name", ["silent_server", "drip_server"])
+@pytest.mark.parametrize("server_name", ["silent_server", "drip_server", "header_drip_server"])
 def test_search_answers_from_the_cache_after_the_deadline(
     server_name: str, request: pytest.FixtureRequest, cached_keeper: None,
     monkeypatch: pytest.MonkeyPatch,
@@ -312,3 +348,17 @@ def test_the_dataset_download_has_its_own_cap_and_keeps_the_old_copy(tmp_path: P
             client.download_ratings(dest)
     assert dest.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
+
+
+@pytest.mark.parametrize("server_name", ["silent_server", "header_drip_server"])
+def test_a_model_server_that_stalls_or_drips_its_headers_costs_one_deadline(
+    server_name: str, request: pytest.FixtureRequest
+) -> None:
+    from mydw.clients.chat_model import ChatModelClient
+
+    server: RawServer = request.getfixturevalue(server_name)
+    with ChatModelClient(server.url + "/v1", "m", timeout=0.5) as client:
+        took, outcome = timed(lambda: client.complete([{"role": "user", "content": "hi"}]))
+    assert isinstance(outcome, UpstreamError), outcome
+    assert "did not answer in time" in outcome.message
+    assert took <= 1.0 + SLACK  # twice the 0.5 s read timeout

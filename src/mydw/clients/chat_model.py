@@ -31,10 +31,12 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from mydw.clients.deadline import until
 from mydw.clients.http import (
     USER_AGENT,
     backoff_scale_from_env,
     error_detail,
+    network_transport,
     parse_retry_after,
 )
 from mydw.domain.errors import UpstreamAuthError, UpstreamError
@@ -226,7 +228,8 @@ class ChatModelClient:
             headers["Authorization"] = f"Bearer {api_key}"
         read = timeout if timeout is not None else DEFAULT_READ_TIMEOUT
         self._client = httpx.Client(
-            base_url=self.base_url + "/", headers=headers, transport=transport,
+            base_url=self.base_url + "/", headers=headers,
+            transport=transport or network_transport(self.base_url),
             timeout=httpx.Timeout(read, connect=min(CONNECT_TIMEOUT, read)),
             # A redirect is an error, never followed: the key must not travel to another
             # host, and a POST would not survive it anyway.
@@ -277,17 +280,19 @@ class ChatModelClient:
 
         @contextmanager
         def opened() -> Iterator[httpx.Response]:
-            response = self._send(body)
-            try:
-                yield response
-            except httpx.TimeoutException as exc:
-                raise self._timeout() from exc
-            except httpx.TransportError as exc:
-                raise UpstreamError(
-                    f"the {SERVICE} at {self.endpoint} stopped answering mid-way "
-                    "(connection lost)", service=SERVICE) from exc
-            finally:
-                response.close()
+            self._deadline = time.monotonic() + 2 * self._read_timeout
+            with until(self._deadline):  # every socket read, the headers' too, ends by it
+                response = self._send(body)
+                try:
+                    yield response
+                except httpx.TimeoutException as exc:
+                    raise self._timeout() from exc
+                except httpx.TransportError as exc:
+                    raise UpstreamError(
+                        f"the {SERVICE} at {self.endpoint} stopped answering mid-way "
+                        "(connection lost)", service=SERVICE) from exc
+                finally:
+                    response.close()
 
         return opened()
 
@@ -298,7 +303,6 @@ class ChatModelClient:
             hint="a bigger model may need MYDW_HTTP_TIMEOUT=300")
 
     def _send(self, body: dict[str, Any]) -> httpx.Response:
-        self._deadline = time.monotonic() + 2 * self._read_timeout
         request = self._client.build_request("POST", "chat/completions", json=body)
         for attempt in range(MAX_RETRIES + 1):
             try:

@@ -16,8 +16,9 @@ What it does for the clients:
 * mapping of final HTTP failures to the domain exceptions with one-line messages that
   name the service;
 * ONE deadline per request with all its retries (default 2x the read timeout): the body is
-  streamed and the clock checked between chunks, so a server that stalls or drips costs at
-  most the deadline (httpx's own read timeout is per chunk);
+  streamed and the clock checked between chunks, and on the real network every socket read
+  (the status line and headers too) is cut at the deadline (`clients/deadline.py`), so a
+  server that stalls or drips costs at most the deadline (httpx's read timeout is per read);
 * a size cap on every answer (`max_bytes`, 8 MB by default: JSON APIs);
 * redirects followed by hand: to another origin (scheme, host, port) the credentials
   (`credential_params` in the query, the `Authorization` header) are dropped first;
@@ -44,6 +45,7 @@ from typing import Any
 import httpx
 
 from mydw import __version__
+from mydw.clients.deadline import DeadlineTransport, until
 from mydw.clients.errors import UpstreamFailure
 from mydw.clients.retry import (
     BACKOFF_SCALE_ENV,
@@ -71,7 +73,8 @@ DEADLINE_FACTOR = 2.0  # a request and its retries: at most twice the read timeo
 JsonObject = dict[str, Any]
 __all__ = ["BACKOFF_SCALE_ENV", "DEFAULT_TIMEOUT", "MAX_JSON_BYTES", "RETRY_STATUSES",
            "USER_AGENT", "HttpClient", "JsonObject", "RateLimiter", "RetryPolicy", "Sleep",
-           "backoff_scale_from_env", "default_deadline", "error_detail", "parse_retry_after"]
+           "backoff_scale_from_env", "default_deadline", "error_detail", "network_transport",
+           "parse_retry_after"]
 
 # Network failures worth another try. Everything else from httpx (bad URL, local
 # protocol error...) is a bug on our side and fails at once.
@@ -119,6 +122,15 @@ def _ssl_context(base_url: str) -> ssl.SSLContext:
                        else ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT))
             _SSL_CONTEXTS[secure] = context
         return context
+
+
+def network_transport(base_url: str, *,
+                      max_connections: int = MAX_CONNECTIONS) -> httpx.BaseTransport:
+    """The transport to the real network: httpx's, with every socket read (the status line
+    and headers too) cut at the deadline of the request being sent (`deadline.until`)."""
+    limits = httpx.Limits(max_connections=max_connections,
+                          max_keepalive_connections=max_connections)
+    return DeadlineTransport(ssl_context=_ssl_context(base_url), limits=limits)
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
@@ -217,12 +229,9 @@ class HttpClient:
             timeout=timeout if timeout is not None else DEFAULT_TIMEOUT,
             headers=all_headers,
             params=dict(params or {}),
-            transport=transport,
-            verify=_ssl_context(base_url) if transport is None else True,
+            transport=transport or network_transport(base_url,
+                                                     max_connections=max_connections),
             follow_redirects=False,  # followed by hand: see _send_following
-            limits=httpx.Limits(
-                max_connections=max_connections, max_keepalive_connections=max_connections
-            ),
         )
 
     # -- lifecycle -------------------------------------------------------------------
@@ -335,9 +344,11 @@ class HttpClient:
                 raise self._timed_out(max(attempt, 1), deadline=True)
             self._set_timeout(request, remaining)
             try:
-                response = self._send_following(request)
-                if not stream:
-                    self._read_body(response, end)
+                # Each socket read of this try, the headers' too, ends by the deadline.
+                with until(time.monotonic() + remaining):
+                    response = self._send_following(request)
+                    if not stream:
+                        self._read_body(response, end)
             except (httpx.TimeoutException, _OutOfTime) as exc:
                 out_of_time = isinstance(exc, _OutOfTime) or self._clock() >= end
                 if last_try or out_of_time or not self._wait_before_retry(attempt, None, end):

@@ -193,12 +193,12 @@ class Matcher:
             progress(done, len(wanted))
         if not todo:
             return found
-        import httpx
-
+        from mydw.clients.http import network_transport
         from mydw.clients.retry import RateLimiter
 
         own = self.ctx.transport is None
-        inner = self.ctx.transport or httpx.HTTPTransport(retries=0)
+        inner = self.ctx.transport or network_transport(
+            self.ctx.settings.tmdb_base_url, max_connections=self.workers)
         limiter = RateLimiter(tmdb_rate_limit())
         sub = _ImportContext(self.ctx, _paced_transport(inner, limiter))
         pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="mydw-import")
