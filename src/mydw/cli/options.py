@@ -187,6 +187,15 @@ DISCOVER_SORTS = _constant("DISCOVER_SORTS")
 LIST_SORT = Checked("sort", _one_of(LIST_SORTS, "sort"), LIST_SORTS, metavar="SORT")
 DISCOVER_SORT = Checked("sort", _one_of(DISCOVER_SORTS, "sort"), DISCOVER_SORTS,
                         metavar="SORT")
+REFRESH_SOURCES = _constant("REFRESH_SOURCES")
+REFRESH_SOURCE = Checked("source", _one_of(REFRESH_SOURCES, "source"), REFRESH_SOURCES,
+                         metavar="SOURCE")
+IMPORT_SOURCES = _constant("IMPORT_SOURCES")
+IMPORT_SOURCE = Checked("source", _one_of(IMPORT_SOURCES, "source"), IMPORT_SOURCES,
+                        metavar="SOURCE")
+EXPORT_FORMATS = _constant("EXPORT_FORMATS")
+EXPORT_FORMAT = Checked("format", _one_of(EXPORT_FORMATS, "format"), EXPORT_FORMATS,
+                        metavar="FORMAT")
 
 
 def setting_names() -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,30 +11,24 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mydw.cli import output
-from mydw.cli.options import DurationOption, JsonOption, LimitOption
+from mydw.cli.options import REFRESH_SOURCE, DurationOption, JsonOption, LimitOption
 from mydw.cli.state import context
 
 if TYPE_CHECKING:
     from mydw.services.refresh import Progress, RefreshSummary
 
 
-class Source(enum.StrEnum):
-    AUTO = "auto"
-    IMDB_DATASET = "imdb-dataset"
-    OMDB = "omdb"
-
-
 def refresh(
     source: Annotated[
-        Source,
+        str,
         typer.Option(
             "--source",
-            case_sensitive=False,
-            help="Where ratings come from: IMDb's daily dataset, OMDb (one request per "
-            "movie), or auto (the dataset when more than 50 movies are due or no OMDb key "
-            "is set, else OMDb).",
+            click_type=REFRESH_SOURCE,
+            help="Where ratings come from: imdb-dataset (IMDb's daily dataset), omdb (one "
+            "request per movie), or auto (the dataset when more than 50 movies are due or no "
+            "OMDb key is set, else OMDb).",
         ),
-    ] = Source.AUTO,
+    ] = "auto",
     older_than: DurationOption = "7d",  # type: ignore[assignment]  # Click parses the default
     all_: Annotated[
         bool, typer.Option("--all", help="Refresh every cached movie, however fresh.")
@@ -70,7 +63,7 @@ def refresh(
     with _progress_bar(enabled=not quiet and sys.stderr.isatty()) as progress:
         summary = run(
             context(),
-            source=source.value,
+            source=source,
             older_than=older_than,
             all_=all_,
             limit=limit,

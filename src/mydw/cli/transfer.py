@@ -5,7 +5,6 @@ Only typer is imported at start-up; the services are imported inside the command
 
 from __future__ import annotations
 
-import enum
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,35 +13,18 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mydw.cli.options import JsonOption
+from mydw.cli.options import EXPORT_FORMAT, IMPORT_SOURCE, STATUS, JsonOption
 from mydw.cli.state import context
 
 if TYPE_CHECKING:
     from mydw.services.transfer import ImportSummary
 
 
-class Source(enum.StrEnum):
-    LETTERBOXD = "letterboxd"
-    IMDB = "imdb"
-    TRAKT = "trakt"
-    MYDW = "mydw"
-
-
-class ExportFormat(enum.StrEnum):
-    JSON = "json"
-    CSV = "csv"
-    LETTERBOXD = "letterboxd"
-
-
-class ExportStatus(enum.StrEnum):
-    SEEN = "seen"
-    LATER = "later"
-    NOT_INTERESTED = "not-interested"
-
-
 def import_(
-    source: Annotated[Source, typer.Argument(help="Where the file comes from.",
-                                             case_sensitive=False)],
+    source: Annotated[str, typer.Argument(
+        click_type=IMPORT_SOURCE, metavar="SOURCE", show_default=False,
+        help="Where the file comes from: letterboxd, imdb, trakt or mydw (an export of "
+        "mydw).")],
     path: Annotated[Path, typer.Argument(help="The export: a ZIP, its folder, or one file.")],
     dry_run: Annotated[bool, typer.Option("--dry-run",
                                           help="Change nothing; say what would change.")] = False,
@@ -66,7 +48,7 @@ def import_(
     ctx = context()
     user = accounts.current_user(ctx)
     with _progress_bar(enabled=sys.stderr.isatty() and not json_) as progress:
-        summary = import_file(ctx, user.id, source.value, path, dry_run=dry_run,
+        summary = import_file(ctx, user.id, source, path, dry_run=dry_run,
                               overwrite=overwrite, progress=progress)
     if json_:
         output.emit_json(summary.to_json())
@@ -107,13 +89,14 @@ def _progress_bar(*, enabled: bool) -> Iterator[Callable[[int, int], None] | Non
 
 
 def export(
-    format_: Annotated[ExportFormat, typer.Option(
-        "--format", case_sensitive=False,
+    format_: Annotated[str, typer.Option(
+        "--format", click_type=EXPORT_FORMAT,
         help="json (read back by `mydw import mydw`), csv (spreadsheets) or letterboxd "
-        "(Letterboxd's import CSV).")] = ExportFormat.JSON,
-    status: Annotated[ExportStatus | None, typer.Option(
-        "--status", case_sensitive=False,
-        help="Only movies with this status (letterboxd + later: a watchlist file).")] = None,
+        "(Letterboxd's import CSV).")] = "json",
+    status: Annotated[str | None, typer.Option(
+        "--status", "-s", click_type=STATUS,
+        help="Only movies with this status: seen, later or not-interested (letterboxd + "
+        "later: a watchlist file).")] = None,
     output_file: Annotated[Path | None, typer.Option(
         "--output", "-o", metavar="FILE",
         help="Write to FILE (letterboxd: FILE-1.csv, FILE-2.csv… past 1,000 rows) instead "
@@ -129,8 +112,7 @@ def export(
 
     ctx = context()
     user = accounts.current_user(ctx)
-    wanted = status.value.replace("-", "_") if status is not None else None
-    result = run(ctx, user.id, fmt=format_.value, status=wanted)
+    result = run(ctx, user.id, fmt=format_, status=status)
     if output_file is None:
         sys.stdout.write(result.text)
         return

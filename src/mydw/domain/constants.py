@@ -36,8 +36,10 @@ GENRE_ALIASES = {
 LIST_SORTS = ("updated", "rating", "votes", "year", "title")
 DISCOVER_SORTS = ("popularity", "rating", "votes", "year")
 
-# -- refresh ------------------------------------------------------------------------------
+# -- refresh, import, export -----------------------------------------------------------
 REFRESH_SOURCES = ("auto", "imdb-dataset", "omdb")
+IMPORT_SOURCES = ("letterboxd", "imdb", "trakt", "mydw")
+EXPORT_FORMATS = ("json", "csv", "letterboxd")
 
 # -- limits -----------------------------------------------------------------------------
 MAX_LIMIT = 100

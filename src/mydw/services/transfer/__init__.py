@@ -6,7 +6,7 @@
 * `export(ctx, user_id, fmt=, status=)` → `Export` (through `diary.history`).
 """
 
-from mydw.services.transfer.export import EXPORT_FORMATS, Export, export
-from mydw.services.transfer.importer import FORMATS, ImportSummary, import_file
+from mydw.services.transfer.export import Export, export
+from mydw.services.transfer.importer import ImportSummary, import_file
 
-__all__ = ["EXPORT_FORMATS", "FORMATS", "Export", "ImportSummary", "export", "import_file"]
+__all__ = ["Export", "ImportSummary", "export", "import_file"]

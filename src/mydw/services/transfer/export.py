@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from mydw.domain.constants import EXPORT_FORMATS
 from mydw.domain.errors import UsageError
 from mydw.domain.types import iso_utc, utcnow
 from mydw.services.context import AppContext
 from mydw.services.transfer.mydw import FORMAT, VERSION
 
-EXPORT_FORMATS = ("json", "csv", "letterboxd")
 STATUSES = ("seen", "later", "not_interested")
 LETTERBOXD_ROWS = 1000
 LETTERBOXD_COLUMNS = ["tmdbID", "imdbID", "Title", "Year", "Directors", "Rating",

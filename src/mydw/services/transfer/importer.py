@@ -10,12 +10,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from mydw.domain.constants import IMPORT_SOURCES
 from mydw.domain.errors import UsageError
 from mydw.services.context import AppContext
 from mydw.services.transfer.matching import Match, Matcher, Memory, memory_path, movie_ids
 from mydw.services.transfer.rows import STATUS_RANK, Parsed, Problem, Row
 
-FORMATS = ("letterboxd", "imdb", "trakt", "mydw")
+FORMATS = IMPORT_SOURCES
 Progress = Callable[[int, int], None]
 
 
