@@ -278,3 +278,20 @@ def test_only_show_json_has_the_page_keys(online: Cli) -> None:
     online.ok("show", "900001")
     for movie in online.ok("search", "lighthouse", "--json").json():
         assert "directors" not in movie
+
+
+def test_list_csv_has_your_rating_and_last_viewing_at_the_end(user: Cli) -> None:
+    import csv
+    import io
+
+    day = (TODAY - timedelta(days=3)).isoformat()
+    user.ok("mark", "seen", "900001", "--on", day)
+    user.ok("rate", "900001", "4.5/5")
+    user.ok("mark", "later", "900002")
+    text = user.ok("list", "--csv", "--sort", "title").stdout
+    header = text.splitlines()[0].split(",")
+    assert header[:3] == ["tmdb_id", "imdb_id", "title"]  # the old columns keep their places
+    assert header[-2:] == ["my_rating", "watched_on"]
+    rows = {r["tmdb_id"]: r for r in csv.DictReader(io.StringIO(text))}
+    assert (rows["900001"]["my_rating"], rows["900001"]["watched_on"]) == ("9.0", day)
+    assert (rows["900002"]["my_rating"], rows["900002"]["watched_on"]) == ("", "")

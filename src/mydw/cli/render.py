@@ -346,18 +346,22 @@ def movies_json(movies: Iterable[MovieView]) -> None:
     output.emit_json([m.to_json() for m in movies])
 
 
+# New columns go at the end: scripts that read columns by position keep working.
 CSV_HEADER = ("tmdb_id", "imdb_id", "title", "title_en", "title_fr", "release_year", "status",
-              "updated_at", "imdb_rating", "vote_count", "genres", "original_language")
+              "updated_at", "imdb_rating", "vote_count", "genres", "original_language",
+              "my_rating", "watched_on")
 
 
 def movies_csv(movies: Iterable[MovieView], lang: str) -> None:
-    """Movies as CSV on stdout (genres joined with `|`, empty cells for unknown)."""
+    """Movies as CSV on stdout (genres joined with `|`, empty cells for unknown; your rating
+    out of 10 and your last viewing, as in JSON)."""
     from mydw.domain.types import iso_utc
 
     output.emit_csv(CSV_HEADER, (
         [m.tmdb_id, m.imdb_id, m.title(lang), m.title_en, m.title_fr, m.release_year,
          m.status, iso_utc(m.updated_at), m.imdb_rating, m.vote_count, "|".join(m.genres),
-         m.original_language]
+         m.original_language, m.my_rating,
+         m.watched_on.isoformat() if m.watched_on else None]
         for m in movies
     ))
 
