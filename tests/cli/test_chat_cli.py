@@ -113,3 +113,15 @@ def test_start_up_imports_nothing_of_chat(args: tuple[str, ...]) -> None:
     assert "typer" in imported
     loaded = {m for m in imported for c in CHAT_MODULES if m == c or m.startswith(c + ".")}
     assert not loaded, loaded
+
+
+def test_the_builtin_leaves_out_the_genre_the_user_said_no_to(model: Cli) -> None:
+    # Through the real tools and discover, against the fake TMDB.
+    every = model.ok("discover", "--min-rating", "0", "--min-votes", "0", "--limit", "50",
+                     "--json").json()
+    assert any(18 in m["genre_ids"] for m in every)  # dramas exist
+    data = model.ok("chat", "-m", "no drama please, anything rated above 1", "--builtin",
+                    "--json").json()
+    assert data["filters"]["without_genres"] == ["Drama"]
+    assert data["movies"] and all(18 not in m["genre_ids"] for m in data["movies"])
+    assert "no Drama" in data["reply"].splitlines()[0]

@@ -657,6 +657,9 @@ class FakeTmdb(FakeServer):
             else:
                 all_of = {int(g) for g in genres.split(",") if g}
                 movies = [mv for mv in movies if all_of <= set(mv.genre_ids)]
+        if without := request.param("without_genres"):  # none of them (comma or pipe)
+            none_of = {int(g) for g in without.replace("|", ",").split(",") if g}
+            movies = [mv for mv in movies if not none_of & set(mv.genre_ids)]
         vote_avg = request.param("vote_average.gte")
         if vote_avg:
             movies = [mv for mv in movies if mv.vote_average >= float(vote_avg)]

@@ -367,3 +367,33 @@ def test_keywords_tmdb_does_not_know_fall_back_to_the_cache(world: World) -> Non
     assert none.notice == (
         "TMDB unavailable (no TMDB keyword matches 'zzzz'); answered from the local cache"
     )
+
+
+# --------------------------------------------------------------------------- without genres
+
+
+def _genre_ids(ctx: AppContext, tmdb_ids: list[int]) -> dict[int, list[int]]:
+    with ctx.db.read() as session:
+        rows = session.execute(sa.select(Movie.tmdb_id, Movie.genre_ids)
+                               .where(Movie.tmdb_id.in_(tmdb_ids))).all()
+    return {tmdb_id: list(genres or []) for tmdb_id, genres in rows}
+
+
+@pytest.mark.parametrize("offline", [False, True])
+def test_without_genres_leaves_every_movie_of_them_out(world: World, offline: bool) -> None:
+    every = svc.discover(world.ctx, world.user_id, min_rating=0, min_votes=0, limit=100)
+    dramas = [i for i, g in _genre_ids(world.ctx, _ids(every)).items() if 18 in g]
+    assert dramas and len(dramas) < len(every.movies)  # the catalogue has both kinds
+    result = svc.discover(world.ctx, world.user_id, min_rating=0, min_votes=0, limit=100,
+                          without_genres=["drame"], offline=offline)
+    assert result.source == ("cache" if offline else "tmdb")
+    assert set(_ids(result)) == set(_ids(every)) - set(dramas)
+    if not offline:
+        sent = world.tmdb.last("/3/discover/movie")
+        assert sent is not None and sent.param("without_genres") == "18"
+
+
+def test_a_genre_both_wanted_and_left_out_is_a_usage_error(world: World) -> None:
+    with pytest.raises(UsageError, match="also a wanted genre") as caught:
+        svc.discover(world.ctx, world.user_id, genres=["Drama"], without_genres=["Drame"])
+    assert caught.value.parameter == "without_genres"

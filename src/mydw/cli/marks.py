@@ -25,6 +25,7 @@ from mydw.cli.options import (
     PageLimitOption,
     StatusArgument,
     StatusOption,
+    WithoutGenreOption,
     YearFromOption,
     YearOption,
     YearToOption,
@@ -209,6 +210,7 @@ def stats(json_: JsonOption = False, lang: LangOption = None) -> None:
 
 def discover(
     genre: GenreOption = None,
+    without_genre: WithoutGenreOption = None,
     min_rating: Annotated[
         float | None,
         typer.Option("--min-rating", min=0, max=10,
@@ -233,7 +235,8 @@ def discover(
 
     From TMDB's discovery, judged by IMDb rating and votes (TMDB's own numbers stand in
     when the IMDb rating is not known yet). Without a TMDB key or network, answers from
-    the local cache and says so on stderr. Example: mydw discover -g thriller --year-from 2000
+    the local cache and says so on stderr. Example: mydw discover -g thriller -G horror
+    --year-from 2000
     """
     from mydw.cli import render
     from mydw.services import accounts
@@ -246,6 +249,7 @@ def discover(
         ctx, user.id, genres=genre or [], min_rating=min_rating, max_rating=max_rating,
         min_votes=min_votes, year_from=year_from, year_to=year_to, language=language,
         sort=sort, limit=limit, lang=language_, offline=offline,
+        without_genres=without_genre or [],
     )
     if result.notice:
         render.notice(result.notice)

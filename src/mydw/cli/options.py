@@ -270,6 +270,11 @@ GenreOption = Annotated[
     typer.Option("--genre", "-g", click_type=GENRE,
                  help="Genre in English or French (repeat: every one given)."),
 ]
+WithoutGenreOption = Annotated[
+    list[str] | None,
+    typer.Option("--without-genre", "-G", click_type=GENRE,
+                 help="Leave out this genre (repeat: none of those given)."),
+]
 StatusOption = Annotated[
     list[str] | None,
     typer.Option("--status", "-s", click_type=STATUS,

@@ -115,13 +115,13 @@ def _keywords(words: Sequence[str]) -> tuple[str, ...]:
 def _criteria(ctx: AppContext, *, genres: Sequence[str], min_rating: float | None,
               max_rating: float | None, min_votes: int | None, year_from: int | None,
               year_to: int | None, language: str | None, sort: str, limit: int,
-              lang: str, keywords: Sequence[str]) -> Criteria:
+              lang: str, keywords: Sequence[str], without_genres: Sequence[str]) -> Criteria:
     low = ctx.settings.discover_min_rating if min_rating is None else min_rating
     high = 10.0 if max_rating is None else max_rating
     votes = ctx.settings.discover_min_votes if min_votes is None else min_votes
     wanted = MovieFilter.parse(genres=genres, year_from=year_from, year_to=year_to,
                                min_rating=low, max_rating=high, min_votes=votes,
-                               language=language)
+                               language=language, without_genres=without_genres)
     if sort not in SORTS:
         raise UsageError(f"sort: unknown sort {sort!r} (choose from {', '.join(SORTS)})",
                          parameter="sort")
@@ -138,7 +138,8 @@ def discover(ctx: AppContext, user_id: int, *, genres: Sequence[str] = (),
              min_votes: int | None = None, year_from: int | None = None,
              year_to: int | None = None, language: str | None = None,
              sort: str = "popularity", limit: int = 20, lang: str = "en",
-             offline: bool = False, keywords: Sequence[str] = ()) -> DiscoverResult:
+             offline: bool = False, keywords: Sequence[str] = (),
+             without_genres: Sequence[str] = ()) -> DiscoverResult:
     """Great movies the user has not marked: TMDB's discover, else the local cache.
 
     Defaults: `ctx.settings.discover_min_rating` (7.0) and `discover_min_votes` (5000).
@@ -147,7 +148,8 @@ def discover(ctx: AppContext, user_id: int, *, genres: Sequence[str] = (),
     """
     c = _criteria(ctx, genres=genres, min_rating=min_rating, max_rating=max_rating,
                   min_votes=min_votes, year_from=year_from, year_to=year_to,
-                  language=language, sort=sort, limit=limit, lang=lang, keywords=keywords)
+                  language=language, sort=sort, limit=limit, lang=lang, keywords=keywords,
+                  without_genres=without_genres)
     if offline:
         return from_cache(ctx, user_id, c, notices.from_cache("TMDB", notices.OFFLINE))
     try:
@@ -310,6 +312,7 @@ def _tmdb_params(c: Criteria, page: int, keyword_ids: Sequence[int]) -> dict[str
         "page": page,
         "sort_by": TMDB_SORTS[c.sort],
         "with_genres": list(f.genre_ids) or None,
+        "without_genres": list(f.without_genre_ids) or None,
         "vote_average_gte": max(0.0, c.min_rating - RATING_SLACK) if c.min_rating > 0 else None,
         "vote_count_gte": c.min_votes // PREFILTER_VOTE_DIVISOR or None,
         "release_year_from": f.year_from,

@@ -1,5 +1,6 @@
 """One `MovieFilter` (validation and SQL) for every command that filters movies (`list`,
-`discover`, and whatever comes next): genres (English or French names, all must match),
+`discover`, and whatever comes next): genres (English or French names, all must match;
+and genres none of which may),
 a release-year range, IMDb rating bounds, a minimum IMDb vote count and an original
 language. Validation errors name the parameter (`UsageError("year_from 2020 is after
 year_to 2000", parameter="year_from")`)."""
@@ -65,12 +66,13 @@ class MovieFilter:
     max_rating: float | None = None
     min_votes: int | None = None
     language: str | None = None
+    without_genre_ids: tuple[int, ...] = ()  # none of these
 
     @classmethod
     def parse(cls, *, genres: Sequence[str] = (), year_from: int | None = None,
               year_to: int | None = None, min_rating: float | None = None,
               max_rating: float | None = None, min_votes: int | None = None,
-              language: str | None = None) -> MovieFilter:
+              language: str | None = None, without_genres: Sequence[str] = ()) -> MovieFilter:
         """Check every parameter (`UsageError` naming the first bad one) and build it."""
         check_year(year_from, "year_from")
         check_year(year_to, "year_to")
@@ -83,13 +85,19 @@ class MovieFilter:
                              parameter="min_rating")
         if min_votes is not None and min_votes < 0:
             raise UsageError("min_votes must not be negative", parameter="min_votes")
-        return cls(tuple(parse_genres(genres)), year_from, year_to, low, high, min_votes,
-                   parse_language_filter(language))
+        wanted = tuple(parse_genres(genres))
+        unwanted = tuple(parse_genres(without_genres, "without_genres"))
+        if both := [g for g in wanted if g in unwanted]:
+            raise UsageError(f"without_genres: {genre_name(both[0], 'en')} is also a wanted "
+                             "genre", parameter="without_genres")
+        return cls(wanted, year_from, year_to, low, high, min_votes,
+                   parse_language_filter(language), unwanted)
 
     def conditions(self, dialect: str) -> list[ColumnElement[bool]]:
         """The SQL conditions on `Movie` (a movie with an unknown rating fails a rating
         bound; one with unknown votes fails `min_votes`)."""
         out: list[ColumnElement[bool]] = [has_genre(dialect, g) for g in self.genre_ids]
+        out += [~has_genre(dialect, g) for g in self.without_genre_ids]
         if self.year_from is not None:
             out.append(Movie.release_year >= self.year_from)
         if self.year_to is not None:

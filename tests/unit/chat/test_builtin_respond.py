@@ -93,6 +93,18 @@ def test_the_same_request_in_french_gets_a_french_reply() -> None:
     assert answer.content.splitlines()[1] == "Film 0 (1990) — IMDb 8.0"
 
 
+def test_a_genre_said_no_to_is_left_out_and_the_reply_says_so() -> None:
+    execute = Script(recommend)
+    answer = turn("a comedy but no romance", execute)
+    assert execute.calls[0].arguments == {"genre": "Comedy", "without_genre": "Romance",
+                                          "limit": 5}
+    assert answer.content.splitlines()[0] == (
+        "Here are movies you haven't marked (Comedy, no Romance):")
+    french = turn("pas de films d'horreur", Script(recommend), lang="fr")
+    assert french.content.splitlines()[0] == (
+        "Voici des films que vous n'avez pas encore marqués (sans Horreur) :")
+
+
 def test_an_english_request_gets_a_french_reply_when_lang_is_fr() -> None:
     answer = turn("Korean thrillers after 2015", Script(recommend), lang="fr")
     assert answer.content.startswith(

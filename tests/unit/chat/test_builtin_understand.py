@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 from tests.unit.chat.builtin_cases import index
 
+from mydw.domain.types import utcnow
 from mydw.services.chat.builtin import understand
 
 TITLES = index()
+NOW = utcnow().year  # "recent", "this year", "the last 10 years" count back from it
 
 R = "recommend"
 
@@ -87,6 +89,15 @@ ENGLISH: list[tuple[str, str, str | None, dict[str, Any] | None]] = [
     ("my stats", "stats", "list_my_movies", {}),
     ("help", "help", None, None),
     ("what can you do?", "help", None, None),
+    # Left out, and recent: never the genre the user said no to.
+    ("no horror please", "filters", R, {"without_genre": "Horror", "limit": 5}),
+    ("a comedy but not a romance", "filters", R,
+     {"genre": "Comedy", "without_genre": "Romance", "limit": 5}),
+    ("nothing scary tonight", "filters", R, {"without_genre": "Horror", "limit": 5}),
+    ("recent thrillers", "filters", R, {"genre": "Thriller", "year_from": NOW - 2, "limit": 5}),
+    ("movies from the last 10 years", "filters", R, {"year_from": NOW - 9, "limit": 5}),
+    ("comedies from this year", "filters", R,
+     {"genre": "Comedy", "year_from": NOW, "year_to": NOW, "limit": 5}),
 ]
 
 FRENCH: list[tuple[str, str, str | None, dict[str, Any] | None]] = [
@@ -161,6 +172,15 @@ FRENCH: list[tuple[str, str, str | None, dict[str, Any] | None]] = [
     ("mes statistiques", "stats", "list_my_movies", {}),
     ("aide", "help", None, None),
     ("que sais-tu faire ?", "help", None, None),
+    ("pas de films d'horreur", "filters", R, {"without_genre": "Horror", "limit": 5}),
+    ("une comédie mais pas romantique", "filters", R,
+     {"genre": "Comedy", "without_genre": "Romance", "limit": 5}),
+    ("un film sans horreur", "filters", R, {"without_genre": "Horror", "limit": 5}),
+    ("des films récents", "filters", R, {"year_from": NOW - 2, "limit": 5}),
+    ("des drames des 5 dernières années", "filters", R,
+     {"genre": "Drama", "year_from": NOW - 4, "limit": 5}),
+    ("un thriller de l'année dernière", "filters", R,
+     {"genre": "Thriller", "year_from": NOW - 1, "year_to": NOW - 1, "limit": 5}),
 ]
 
 

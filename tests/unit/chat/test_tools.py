@@ -49,8 +49,8 @@ def test_schemas_are_flat_objects_of_scalars_and_enums() -> None:
         for prop in params["properties"].values():
             assert prop["type"] in ("string", "integer", "number")
     recommend = TOOL_SCHEMAS[4]["function"]["parameters"]
-    assert set(recommend["properties"]) == {"genre", "min_rating", "year_from", "year_to",
-                                            "language", "similar_to", "limit"}
+    assert set(recommend["properties"]) == {"genre", "without_genre", "min_rating", "year_from",
+                                            "year_to", "language", "similar_to", "limit"}
     assert recommend["required"] == []
     status = TOOL_SCHEMAS[2]["function"]["parameters"]["properties"]["status"]
     assert status["enum"] == ["seen", "later", "not_interested", "none"]
@@ -131,13 +131,18 @@ def test_recommend_similar_to_uses_the_similar_service(app: tuple[AppContext, in
     assert 900001 not in ids and 900003 not in ids
 
 
+def test_recommend_without_a_genre_leaves_it_out(app: tuple[AppContext, int]) -> None:
+    every = run(app, "recommend", min_rating=0, limit=50)
+    assert any(18 in m.genre_ids for m in every.movies)  # the fake catalogue has dramas
+    outcome = run(app, "recommend", without_genre="Drame", min_rating=0, limit=50)
+    assert outcome.ok, outcome.data
+    assert outcome.movies and all(18 not in m.genre_ids for m in outcome.movies)
+    assert outcome.filters is not None and outcome.filters["without_genres"] == ["Drame"]
+    both = run(app, "recommend", genre="Drama", without_genre="drama")
+    assert not both.ok and both.error is not None and "also a wanted" in both.error.message
+
+
 def test_recommend_keywords_reach_discover(app: tuple[AppContext, int]) -> None:
-    import inspect
-
-    from mydw.services import discover
-
-    if "keywords" not in inspect.signature(discover.discover).parameters:
-        pytest.skip("discover(keywords=...) is not in this branch yet (seams helper)")
     outcome = run(app, "recommend", keywords=["lighthouse"], min_rating=0)
     assert outcome.ok, outcome.data
     assert outcome.filters is not None and outcome.filters["keywords"] == ["lighthouse"]

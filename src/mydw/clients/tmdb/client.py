@@ -201,6 +201,7 @@ class TmdbClient:
         page: int = 1,
         sort_by: str = "popularity.desc",
         with_genres: Sequence[int] | None = None,
+        without_genres: Sequence[int] | None = None,
         vote_average_gte: float | None = None,
         vote_count_gte: int | None = None,
         release_year_from: int | None = None,
@@ -208,8 +209,8 @@ class TmdbClient:
         with_original_language: str | None = None,
         with_keywords: Sequence[int] | None = None,
     ) -> TmdbPage:
-        """`/discover/movie`. Several `with_genres` must all match (TMDB's comma); any of
-        several `with_keywords` is enough (TMDB's pipe)."""
+        """`/discover/movie`. Several `with_genres` must all match (TMDB's comma), none of
+        `without_genres` may; any of several `with_keywords` is enough (TMDB's pipe)."""
         params: dict[str, Any] = {
             "language": language,
             "page": _clamp_page(page),
@@ -217,6 +218,9 @@ class TmdbClient:
             "include_adult": "false",
             "include_video": "false",
             "with_genres": ",".join(str(int(g)) for g in with_genres) if with_genres else None,
+            "without_genres": (
+                ",".join(str(int(g)) for g in without_genres) if without_genres else None
+            ),
             "vote_average.gte": vote_average_gte,
             "vote_count.gte": vote_count_gte,
             "primary_release_date.gte": (

@@ -35,6 +35,22 @@ _DECADE_FR = re.compile(_B + _PART + r"(?:les\s+)?annees\s+((?:19|20)?\d0)(?:'?s
 _DECADE = re.compile(_B + _PART + r"'?((?:19|20)?\d0)'?s" + _E)
 _DECADE_WORD = re.compile(_B + _PART + r"(" + "|".join(lx.DECADE_WORDS) + r")" + _E)
 _BARE_YEAR = re.compile(_B + r"(?:in|en|of|de|from|du|year|annee)?\s*" + _YEAR + _E)
+# Recency, counted back from this year ("recent" and "latest": the last RECENT_YEARS).
+RECENT_YEARS = 3
+_RECENT = re.compile(_B + r"(?:recent|recently released|newest|latest|brand new|new releases?|"
+                     r"recents?|recentes?|nouveautes?|dernieres? sorties?|sortis? recemment)"
+                     + _E)
+_THIS_YEAR = re.compile(_B + r"(?:(?:from |of |released )?this year|(?:de |sortis? )?cette annee"
+                        r"|de l'annee)" + _E)
+_LAST_YEAR = re.compile(_B + r"(?:(?:from |of )?last year|de l'annee derniere|l'annee derniere|"
+                        r"de l'an dernier|l'an dernier|l'an passe)" + _E)
+_NUMBER_WORD = r"(\d{1,2}|" + "|".join(lx.NUMBER_WORDS) + r")"
+_LAST_N = re.compile(
+    _B + r"(?:(?:in|from|over|of|during) )?(?:the )?(?:last|past) " + _NUMBER_WORD + r" years"
+    + r"|" + _B + r"(?:(?:de|des|depuis|sur) )?(?:ces |les )?" + _NUMBER_WORD
+    + r" (?:dernieres|derniere) annees" + _E)
+_LAST_FEW = re.compile(_B + r"(?:(?:in|from|over|of) )?(?:the )?(?:last|past) (?:few|couple of) "
+                       r"years|(?:de |depuis |sur )?ces dernieres annees" + _E)
 
 _RATING_WORD = (r"(?:rated|rating|ratings|with a rating|score|scored|imdb|note|notes|notee|"
                 r"notees|avec une note|une note)")
@@ -105,11 +121,12 @@ class Filters:
     language: str | None = None
     keywords: list[str] = field(default_factory=list)
     limit: int | None = None
+    without_genres: list[str] = field(default_factory=list)  # "no horror", "pas de gore"
 
     @property
     def structured(self) -> bool:
         return bool(self.genres or self.year_from or self.year_to or self.min_rating is not None
-                    or self.language)
+                    or self.language or self.without_genres)
 
     @property
     def found(self) -> bool:
@@ -121,6 +138,8 @@ class Filters:
         genres = self.genres or self.mood_genres
         if genres:
             args["genre"] = genres[0]
+        if self.without_genres:
+            args["without_genre"] = self.without_genres[0]
         for name in ("year_from", "year_to", "min_rating", "language"):
             value = getattr(self, name)
             if value is not None:
@@ -189,6 +208,28 @@ def _read_years(t: _Text, f: Filters) -> None:
         return
     if m := t.take(_BARE_YEAR):
         f.year_from = f.year_to = int(m.group(1))
+        return
+    _read_recency(t, f)
+
+
+def _read_recency(t: _Text, f: Filters) -> None:
+    """"recent", "this year", "last year", "the last 5 years", "ces dernières années"."""
+    from mydw.domain.types import utcnow
+
+    now = utcnow().year
+    if m := t.take(_LAST_N):
+        word = next(g for g in m.groups() if g)
+        count = int(word) if word.isdigit() else lx.NUMBER_WORDS[word]
+        if count >= 1:
+            f.year_from = now - count + 1
+    elif t.take(_LAST_FEW):
+        f.year_from = now - 4
+    elif t.take(_LAST_YEAR):  # before "this year": "de l'année dernière" holds "de l'année"
+        f.year_from = f.year_to = now - 1
+    elif t.take(_THIS_YEAR):
+        f.year_from = f.year_to = now
+    elif t.take(_RECENT):
+        f.year_from = now - RECENT_YEARS + 1
 
 
 def _read_rating(t: _Text, f: Filters) -> None:
@@ -225,7 +266,12 @@ def _read_words(t: _Text, f: Filters) -> None:
             i += 1
             continue
         what, value, genre = found
-        if what == "language":
+        negated = _negated([w for w, _, _ in words[max(0, i - _LOOK_BACK):i]])
+        if negated and what in ("genre", "mood"):
+            _add(f.without_genres, value)  # "no horror", "nothing scary": leave it out
+        elif negated and what != "language":
+            pass  # "no zombies": a theme cannot be left out; at least it is not asked for
+        elif what == "language":
             f.language = f.language or value
         elif what == "genre":
             _add(f.genres, value)
@@ -240,6 +286,34 @@ def _read_words(t: _Text, f: Filters) -> None:
         i += n
 
 
+# "no horror", "not a romance", "without gore", "pas de films d'horreur", "sans gore",
+# "sauf les comédies": a negation a few small words before a genre leaves it out.
+_NEGATIONS = frozenset({
+    "no", "not", "without", "except", "excluding", "nothing", "never",
+    "non", "pas", "sans", "sauf", "hors", "ni", "aucun", "aucune", "jamais"})
+_SMALL = frozenset({
+    "a", "an", "the", "any", "too", "very", "so", "of", "film", "films", "movie", "movies",
+    "genre", "style", "kind", "sort", "type", "de", "d'", "des", "du", "la", "le", "les", "l'",
+    "un", "une", "que", "trop", "tres", "en"})
+_LOOK_BACK = 4
+
+
+def _negated(before: list[str]) -> bool:
+    for word in reversed(before):
+        if word in _NEGATIONS:
+            return True
+        if word not in _SMALL:
+            return False
+    return False
+
+
+def _drop_wanted(f: Filters) -> None:
+    """A genre both asked for and left out ("horror but no gore" names Horror twice): left
+    out wins, so nothing contradicts."""
+    f.genres = [g for g in f.genres if g not in f.without_genres]
+    f.mood_genres = [g for g in f.mood_genres if g not in f.without_genres]
+
+
 def read_filters(text: str) -> tuple[Filters, str]:
     """The filters found in normalized `text`, and what is left of it once they are read."""
     t = _Text(text)
@@ -248,4 +322,5 @@ def read_filters(text: str) -> tuple[Filters, str]:
     _read_rating(t, f)
     _read_count(t, f)
     _read_words(t, f)
+    _drop_wanted(f)
     return f, " ".join(t.text.split())

@@ -139,6 +139,10 @@ def criteria(arguments: dict[str, Any], lang: str) -> str:
     if genre := arguments.get("genre"):
         names = next((n for n in BUILTIN_GENRES.values() if n[0] == genre), (genre, genre))
         parts.append(names[1] if lang == "fr" else names[0])
+    if left_out := arguments.get("without_genre"):
+        names = next((n for n in BUILTIN_GENRES.values() if n[0] == left_out),
+                     (left_out, left_out))
+        parts.append(f"sans {names[1]}" if lang == "fr" else f"no {names[0]}")
     low, high = arguments.get("year_from"), arguments.get("year_to")
     if low and high:
         parts.append(str(low) if low == high else f"{low}–{high}")

@@ -141,6 +141,7 @@ _TOOLS: dict[str, _Tool] = {t.name: t for t in (
           "otherwise the filters given (all optional). With no argument at all: movies "
           "like the ones the user saw and liked (each with `because`).",
           (_Param("genre", "string", "A genre in English or French (Thriller, Comédie)."),
+           _Param("without_genre", "string", "Leave out movies of this genre (Horror)."),
            _Param("min_rating", "number", "Minimum IMDb rating.", minimum=0, maximum=10),
            _Param("year_from", "integer", "Released in or after this year.", **_YEAR),
            _Param("year_to", "integer", "Released in or before this year.", **_YEAR),
@@ -348,18 +349,21 @@ def _recommend(ctx: AppContext, user_id: int, call: ToolCall, args: dict[str, An
 
     options: dict[str, Any] = {}
     if args["keywords"]:
-        options["keywords"] = tuple(args["keywords"])  # the seams helper's new parameter
+        options["keywords"] = tuple(args["keywords"])
     genres = [args["genre"]] if args["genre"] else []
+    without = [args["without_genre"]] if args["without_genre"] else []
     result = discover.discover(
         ctx, user_id, genres=genres, min_rating=args["min_rating"],
         year_from=args["year_from"], year_to=args["year_to"], language=args["language"],
-        limit=args["limit"], lang=lang, **options)
+        limit=args["limit"], lang=lang, without_genres=without, **options)
     movies = unmarked(ctx, user_id, result.movies)
     filters: dict[str, Any] = {
         "genres": genres, "year_from": args["year_from"], "year_to": args["year_to"],
         "min_rating": args["min_rating"], "min_votes": None, "language": args["language"],
         "sort": "popularity",
     }
+    if without:
+        filters["without_genres"] = without
     if args["keywords"]:
         filters["keywords"] = list(args["keywords"])
     data = {"filters": filters, "movies": _json(movies)}
@@ -368,7 +372,8 @@ def _recommend(ctx: AppContext, user_id: int, call: ToolCall, args: dict[str, An
     return _ok(call, movies, data, filters=filters)
 
 
-_FILTERS = ("genre", "min_rating", "year_from", "year_to", "language", "similar_to", "keywords")
+_FILTERS = ("genre", "without_genre", "min_rating", "year_from", "year_to", "language",
+            "similar_to", "keywords")
 
 
 def _because_you_watched(ctx: AppContext, user_id: int, call: ToolCall, args: dict[str, Any],
