@@ -102,10 +102,11 @@ def dripping_headers(server_stop: Callable[[], bool],
     return serve
 
 
-@pytest.fixture
-def header_drip_server() -> Iterator[RawServer]:
+def _raw(behaviour: Callable[[Callable[[], bool]], Callable[[socket.socket], None]],
+         ) -> Iterator[RawServer]:
+    """A RawServer whose connections get `behaviour(stopped)`, closed after the test."""
     holder: list[RawServer] = []
-    server = RawServer(lambda conn: dripping_headers(holder[0].stopped)(conn))
+    server = RawServer(lambda conn: behaviour(holder[0].stopped)(conn))
     holder.append(server)
     yield server
     server.close()
@@ -113,20 +114,17 @@ def header_drip_server() -> Iterator[RawServer]:
 
 @pytest.fixture
 def silent_server() -> Iterator[RawServer]:
-    holder: list[RawServer] = []
-    server = RawServer(lambda conn: silent(holder[0].stopped)(conn))
-    holder.append(server)
-    yield server
-    server.close()
+    yield from _raw(silent)
 
 
 @pytest.fixture
 def drip_server() -> Iterator[RawServer]:
-    holder: list[RawServer] = []
-    server = RawServer(lambda conn: dripping(holder[0].stopped)(conn))
-    holder.append(server)
-    yield server
-    server.close()
+    yield from _raw(dripping)
+
+
+@pytest.fixture
+def header_drip_server() -> Iterator[RawServer]:
+    yield from _raw(dripping_headers)
 
 
 def timed(call: Callable[[], Any], *, guard: float = 8.0) -> tuple[float, Any]:

@@ -1,5 +1,8 @@
 """Discover: great movies the user didn't watch — TMDB's discover, judged by IMDb numbers.
 
+Why this module is long: online and cached discover judge movies by the same criteria, and
+the online path's paging, read-ahead and ratings enrichment share one loop's state.
+
 How a movie is judged (`min_rating`, `max_rating`, `min_votes` are IMDb figures):
 
 * With an IMDb rating known (cached, or fetched from OMDb by `services.ratings` when a key

@@ -1,5 +1,8 @@
 """The built-in assistant's replies: run the understood call, write the answer in `lang`.
 
+Why this module is long: one reply writer per kind of request (details, lists, paging,
+numbered questions, actions, errors) in both languages; they share the line formats.
+
 A reply is a short sentence plus one `Title (year) — IMDb 8.1` line per movie; an
 ambiguous title is a numbered question (kept as `pending`); an error is a helpful
 sentence, never a traceback. The outcomes handed back carry, as `movies`, exactly the

@@ -1,5 +1,8 @@
 """The assistant's tools: the same service functions the commands call, as data.
 
+Why this module is long: each tool is its schema, its argument checks and its runner over
+the services, side by side, so what a model is told and what runs cannot drift apart.
+
 Both assistants use them: a model through `TOOL_SCHEMAS` (the OpenAI "tools" array) and
 `execute`, the built-in assistant through `execute` only. A tool never raises for bad
 arguments or a service error: the outcome carries `ok=False` and
