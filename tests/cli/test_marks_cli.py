@@ -206,6 +206,25 @@ def test_discover_filters_from_the_command_line(cli: Cli, tmdb: FakeTmdb) -> Non
     assert request.params["sort_by"] == "vote_average.desc"
 
 
+def test_without_genre_on_discover_and_list(cli: Cli, tmdb: FakeTmdb) -> None:
+    cli.signup(ADA)
+    every = cli.ok("discover", "--json", "--min-rating", "0", "--min-votes", "0",
+                   "--limit", "50").json()
+    kept = cli.ok("discover", "--json", "--min-rating", "0", "--min-votes", "0",
+                  "--limit", "50", "-G", "drame", "--without-genre", "comedy").json()
+    request = tmdb.last("/3/discover/movie")
+    assert request is not None and request.params["without_genres"] == "18,35"
+    assert {m["tmdb_id"] for m in kept} == {
+        m["tmdb_id"] for m in every if not {18, 35} & set(m["genre_ids"])}
+    cli.ok("mark", "seen", *(str(m["tmdb_id"]) for m in every))
+    listed = cli.ok("list", "--json", "-G", "drama").json()
+    assert {m["tmdb_id"] for m in listed} == {
+        m["tmdb_id"] for m in every if 18 not in m["genre_ids"]}
+    both = cli("list", "-g", "drama", "-G", "drame")
+    assert both.returncode == 2
+    assert "--without-genre: Drama is also a wanted genre" in both.stderr
+
+
 # --------------------------------------------------------------------------- bad input
 
 

@@ -123,6 +123,7 @@ def unmark(
 def list_(
     status: StatusOption = None,
     genre: GenreOption = None,
+    without_genre: WithoutGenreOption = None,
     year_from: YearFromOption = None,
     year_to: YearToOption = None,
     min_rating: MinRatingOption = None,
@@ -152,7 +153,7 @@ def list_(
     movies = svc.list_movies(
         ctx, user.id, statuses=statuses, genres=genre or [], year_from=year_from,
         year_to=year_to, min_rating=min_rating, language=language, sort=sort,
-        reverse=reverse, limit=limit, lang=language_,
+        reverse=reverse, limit=limit, lang=language_, without_genres=without_genre or [],
     )
     if json_:
         render.movies_json(movies)

@@ -212,15 +212,17 @@ def list_movies(ctx: AppContext, user_id: int, *, statuses: Sequence[MovieStatus
                 genres: Sequence[str] = (), year_from: int | None = None,
                 year_to: int | None = None, min_rating: float | None = None,
                 language: str | None = None, sort: str = "updated", reverse: bool = False,
-                limit: int | None = None, lang: str = "en") -> list[MovieView]:
+                limit: int | None = None, lang: str = "en",
+                without_genres: Sequence[str] = ()) -> list[MovieView]:
     """The user's movies with `status` and `updated_at`, filtered and sorted in one query.
 
-    Several genres mean movies having every one of them. `sort`: updated (newest first),
-    rating, votes, year (highest first) or title (A→Z); `reverse` flips it. Unknown
-    ratings/years always come last.
+    Several genres mean movies having every one of them; `without_genres`, none of them.
+    `sort`: updated (newest first), rating, votes, year (highest first) or title (A→Z);
+    `reverse` flips it. Unknown ratings/years always come last.
     """
     wanted = MovieFilter.parse(genres=genres, year_from=year_from, year_to=year_to,
-                               min_rating=min_rating, language=language)
+                               min_rating=min_rating, language=language,
+                               without_genres=without_genres)
     if limit is not None and limit < 1:
         raise UsageError("limit must be at least 1", parameter="limit")
     chosen = _statuses(statuses)
