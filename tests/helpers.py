@@ -36,6 +36,15 @@ def mark_rows(app: AppContext) -> list[tuple[str, int, str | None]]:
             .order_by(User.email, Movie.tmdb_id))]
 
 
+def add_user(ctx: AppContext) -> int:
+    """One user (Ada) straight in the database, for service tests that need no login."""
+    with ctx.db.write() as session:
+        user = User(first_name="Ada", last_name="L", email="ada@example.com", password_hash="x")
+        session.add(user)
+        session.flush()
+        return user.id
+
+
 # -- refresh --------------------------------------------------------------------------------
 
 

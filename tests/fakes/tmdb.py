@@ -11,7 +11,7 @@ import re
 import threading
 import unicodedata
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -649,16 +649,10 @@ class FakeTmdb(FakeServer):
         if page is None:
             return Reply.json(INVALID_PAGE_BODY, 400)
         movies = self.movies
-        genres = request.param("with_genres")
-        if genres:
-            if "|" in genres:
-                any_of = {int(g) for g in genres.split("|") if g}
-                movies = [mv for mv in movies if any_of & set(mv.genre_ids)]
-            else:
-                all_of = {int(g) for g in genres.split(",") if g}
-                movies = [mv for mv in movies if all_of <= set(mv.genre_ids)]
+        if genres := request.param("with_genres"):
+            movies = [mv for mv in movies if _ids_match(genres, mv.genre_ids)]
         if without := request.param("without_genres"):  # none of them (comma or pipe)
-            none_of = {int(g) for g in without.replace("|", ",").split(",") if g}
+            none_of = _ids(without)
             movies = [mv for mv in movies if not none_of & set(mv.genre_ids)]
         vote_avg = request.param("vote_average.gte")
         if vote_avg:
@@ -672,14 +666,8 @@ class FakeTmdb(FakeServer):
         date_lte = request.param("primary_release_date.lte")
         if date_lte:
             movies = [mv for mv in movies if mv.release_date and mv.release_date <= date_lte]
-        keywords = request.param("with_keywords")
-        if keywords:
-            if "|" in keywords:
-                any_kw = {int(k) for k in keywords.split("|") if k}
-                movies = [mv for mv in movies if any_kw & set(mv.keyword_ids)]
-            else:
-                all_kw = {int(k) for k in keywords.split(",") if k}
-                movies = [mv for mv in movies if all_kw <= set(mv.keyword_ids)]
+        if keywords := request.param("with_keywords"):
+            movies = [mv for mv in movies if _ids_match(keywords, mv.keyword_ids)]
         orig = request.param("with_original_language")
         if orig:
             movies = [mv for mv in movies if mv.original_language == orig]
@@ -699,6 +687,16 @@ class FakeTmdb(FakeServer):
         return Reply.json(self._paginated(movies, page, request.param("language")))
 
 
+def _ids(value: str) -> set[int]:
+    return {int(i) for i in value.replace("|", ",").split(",") if i}
+
+
+def _ids_match(value: str, have: Sequence[int]) -> bool:
+    """TMDB's convention for id lists: `a|b` any of them, `a,b` all of them."""
+    wanted = _ids(value)
+    return bool(wanted & set(have)) if "|" in value else wanted <= set(have)
+
+
 __all__ = [
     "FAKE_TMDB_API_KEY",
     "FAKE_TMDB_TOKEN",
@@ -711,3 +709,4 @@ __all__ = [
     "default_catalogue",
     "normalize",
 ]
+

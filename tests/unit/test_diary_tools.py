@@ -2,29 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-
-import pytest
-from tests.conftest import Cli
-from tests.fakes.tmdb import FAKE_TMDB_API_KEY, FakeTmdb
 
 from mydw.services import diary
 from mydw.services.chat.tools import ToolCall, execute
 from mydw.services.context import AppContext
-
-
-@pytest.fixture
-def app(cli: Cli, tmdb: FakeTmdb,
-        monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[AppContext, int]]:
-    monkeypatch.setenv("MYDW_TMDB_BASE_URL", tmdb.api_url)
-    monkeypatch.setenv("MYDW_TMDB_API_KEY", FAKE_TMDB_API_KEY)
-    cli.signup()
-    from mydw.services import accounts
-
-    ctx = AppContext(transport=cli.router.transport())
-    yield ctx, accounts.current_user(ctx).id
-    ctx.close()
 
 
 def test_tools_show_my_rating_and_watched_on(app: tuple[AppContext, int]) -> None:

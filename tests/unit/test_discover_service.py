@@ -16,8 +16,9 @@ import pytest
 import sqlalchemy as sa
 from tests.fakes.omdb import FAKE_OMDB_API_KEY, FakeOmdb
 from tests.fakes.tmdb import FAKE_TMDB_API_KEY, FakeMovie, FakeTmdb
+from tests.helpers import add_user
 
-from mydw.db.models import Movie, User, UserMovie
+from mydw.db.models import Movie, UserMovie
 from mydw.domain.errors import UsageError
 from mydw.services import discover as svc
 from mydw.services import filters, marks
@@ -47,12 +48,7 @@ def world(home: Path, memory_keyring: Any, monkeypatch: pytest.MonkeyPatch) -> I
         monkeypatch.setenv("MYDW_TMDB_BASE_URL", tmdb.api_url)
         monkeypatch.setenv("MYDW_TMDB_API_KEY", FAKE_TMDB_API_KEY)
         ctx = AppContext()
-        with ctx.db.write() as session:
-            user = User(first_name="Ada", last_name="L", email="ada@example.com",
-                        password_hash="x")
-            session.add(user)
-            session.flush()
-            uid = user.id
+        uid = add_user(ctx)
         w = World(ctx, tmdb, uid, monkeypatch)
         yield w
         w.ctx.close()

@@ -13,8 +13,8 @@ import pytest
 from tests.fakes.omdb import FAKE_OMDB_API_KEY, FakeOmdbTitle
 from tests.fakes.slow import SlowOmdb, SlowTmdb
 from tests.fakes.tmdb import FAKE_TMDB_API_KEY, FakeMovie
+from tests.helpers import add_user
 
-from mydw.db.models import User
 from mydw.services import discover, marks
 from mydw.services.context import AppContext
 
@@ -56,12 +56,7 @@ def world(home: Path, memory_keyring: Any, monkeypatch: pytest.MonkeyPatch,
         monkeypatch.setenv("MYDW_OMDB_BASE_URL", omdb.url + "/")
         monkeypatch.setenv("MYDW_OMDB_API_KEY", FAKE_OMDB_API_KEY)
         ctx = AppContext()
-        with ctx.db.write() as session:
-            user = User(first_name="Ada", last_name="L", email="ada@example.com",
-                        password_hash="x")
-            session.add(user)
-            session.flush()
-            uid = user.id
+        uid = add_user(ctx)
         yield World(ctx, tmdb, omdb, uid)
         ctx.close()
 

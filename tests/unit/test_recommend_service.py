@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 from tests.fakes.tmdb import FAKE_TMDB_API_KEY, FakeMovie, FakeTmdb
+from tests.helpers import add_user
 
-from mydw.db.models import User
 from mydw.domain.errors import UsageError
 from mydw.services import catalog, marks, recommend
 from mydw.services.context import AppContext
@@ -51,11 +51,7 @@ def world(home: Path, memory_keyring: Any, tmdb: FakeTmdb,
 
     monkeypatch.setattr(tmdb, "recommended", recommended)
     ctx = AppContext()
-    with ctx.db.write() as session:
-        user = User(first_name="Ada", last_name="L", email="ada@example.com", password_hash="x")
-        session.add(user)
-        session.flush()
-        uid = user.id
+    uid = add_user(ctx)
     yield ctx, uid
     ctx.close()
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 from tests.fakes.tmdb import FAKE_TMDB_API_KEY, FakeTmdb
+from tests.helpers import add_user
 
-from mydw.db.models import User
 from mydw.domain.errors import NotFound, UsageError
 from mydw.services import catalog, marks, similar
 from mydw.services.context import AppContext
@@ -23,11 +23,7 @@ def world(home: Path, memory_keyring: Any, tmdb: FakeTmdb,
     monkeypatch.setenv("MYDW_TMDB_BASE_URL", tmdb.api_url)
     monkeypatch.setenv("MYDW_TMDB_API_KEY", FAKE_TMDB_API_KEY)
     ctx = AppContext()
-    with ctx.db.write() as session:
-        user = User(first_name="Ada", last_name="L", email="ada@example.com", password_hash="x")
-        session.add(user)
-        session.flush()
-        uid = user.id
+    uid = add_user(ctx)
     yield ctx, uid
     ctx.close()
 

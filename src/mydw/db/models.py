@@ -123,7 +123,6 @@ class UserMovie(Base):
     updated_at: Mapped[datetime | None] = mapped_column(
         CheckedDateTime("user_movies.updated_at"), default=utcnow)
 
-
     __table_args__ = (
         UniqueConstraint("user_id", "movie_id", name="uq_user_movie"),
         # Added by migration 0004: the cascade from `movies` and joins by movie use it
@@ -145,7 +144,6 @@ class ChatSession(Base):
         CheckedDateTime("chat_sessions.created_on"), default=utcnow)
 
 
-
 class LoginSession(Base):
     """A login on this machine: only the SHA-256 of the random token is stored."""
 
@@ -158,7 +156,6 @@ class LoginSession(Base):
     token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
     created_on: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
     last_used_on: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
-
 
 
 class MovieCatalog(Base):

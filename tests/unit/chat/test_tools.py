@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
-from tests.conftest import Cli
-from tests.fakes.tmdb import FAKE_TMDB_API_KEY, FakeTmdb
 
 from mydw.services.chat.tools import TOOL_SCHEMAS, ToolCall, execute, validate
 from mydw.services.context import AppContext
@@ -18,19 +15,6 @@ MOVIE_KEYS = {
     "release_year", "original_language", "cached_on", "imdb_updated_on", "status", "updated_at",
     "my_rating", "watched_on",
 }
-
-
-@pytest.fixture
-def app(cli: Cli, tmdb: FakeTmdb,
-        monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[AppContext, int]]:
-    monkeypatch.setenv("MYDW_TMDB_BASE_URL", tmdb.api_url)
-    monkeypatch.setenv("MYDW_TMDB_API_KEY", FAKE_TMDB_API_KEY)
-    cli.signup()
-    from mydw.services import accounts
-
-    ctx = AppContext(transport=cli.router.transport())
-    yield ctx, accounts.current_user(ctx).id
-    ctx.close()
 
 
 def run(app: tuple[AppContext, int], name: str, **arguments: object):  # type: ignore[no-untyped-def]

@@ -139,13 +139,14 @@ def criteria(arguments: dict[str, Any], lang: str) -> str:
     from mydw.services.filters import BUILTIN_GENRES
 
     parts: list[str] = []
+    def genre_label(name: str) -> str:
+        names = next((n for n in BUILTIN_GENRES.values() if n[0] == name), (name, name))
+        return names[1] if lang == "fr" else names[0]
+
     if genre := arguments.get("genre"):
-        names = next((n for n in BUILTIN_GENRES.values() if n[0] == genre), (genre, genre))
-        parts.append(names[1] if lang == "fr" else names[0])
+        parts.append(genre_label(genre))
     if left_out := arguments.get("without_genre"):
-        names = next((n for n in BUILTIN_GENRES.values() if n[0] == left_out),
-                     (left_out, left_out))
-        parts.append(f"sans {names[1]}" if lang == "fr" else f"no {names[0]}")
+        parts.append(("sans " if lang == "fr" else "no ") + genre_label(left_out))
     low, high = arguments.get("year_from"), arguments.get("year_to")
     if low and high:
         parts.append(str(low) if low == high else f"{low}–{high}")

@@ -179,7 +179,7 @@ class TitleIndex:
             for n in numbers:  # a title that is only an article ("The"): its own key
                 groups.setdefault(keys[n], []).append(n)
         self._choices = list(groups)
-        self._group = {choice: g for g, choice in enumerate(self._choices)}
+        self._group = dict(zip(self._choices, range(len(self._choices)), strict=True))
         order: list[int] = []
         starts = [0]
         for members in groups.values():
@@ -224,8 +224,9 @@ class TitleIndex:
         short = strip_article(key)
         if short not in self._group:
             return None
-        self._known(self._members(short))
-        if any(self._keys[n] == key for n in self._members(short)):
+        members = self._members(short)
+        self._known(members)
+        if any(self._keys[n] == key for n in members):
             return self._make(short, 100.0, "exact", key)
         return self._make(short, 100.0, "exact")
 
