@@ -65,6 +65,7 @@ NUMBER_KEYS = frozenset({"vote_average", "vote_count", "popularity", "runtime", 
 ID_KEYS = frozenset({"id"})
 DEPTH = 100_000
 HUGE = 50 * 1024 * 1024
+_HUGE_MARK = "\x00huge-text-here\x00"
 
 KINDS = ("escapes", "error_escapes", "deep", "huge", "string_numbers", "wrong_shape",
          "null_ids", "float_ids", "nonfinite", "redirect", "redirect_loop")
@@ -192,10 +193,25 @@ class HostileServer(FakeServer):
         return Reply(200, body, {"Content-Type": "application/json"})
 
     def _huge(self, request: RecordedRequest) -> Reply:
+        # One text of HUGE bytes (the first title, or the model's reply), spliced into the
+        # encoded answer: json.dumps of a 50 MB string would hold the GIL for a long while,
+        # and this server shares its process with the mydw it is testing.
         if request.path.startswith("/v1"):
-            return Reply.json(self.llm_answer("A" * HUGE))
-        return self._changed(request, lambda k, v: "A" * HUGE
-                             if k in ("title", "Title") and isinstance(v, str) else v)
+            reply = Reply.json(self.llm_answer(_HUGE_MARK))
+        else:
+            seen: list[str] = []
+
+            def change(k: str, v: Any) -> Any:
+                if k in ("title", "Title") and isinstance(v, str) and not seen:
+                    seen.append(v)
+                    return _HUGE_MARK
+                return v
+
+            reply = self._changed(request, change)
+        mark = json.dumps(_HUGE_MARK).encode()
+        assert mark in reply.body, "the huge text found no place in the answer"
+        return Reply(reply.status, reply.body.replace(mark, b'"' + b"A" * HUGE + b'"', 1),
+                     reply.headers)
 
     def _string_numbers(self, request: RecordedRequest) -> Reply:
         def change(k: str, v: Any) -> Any:
