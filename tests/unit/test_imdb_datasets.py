@@ -191,18 +191,18 @@ def test_verify_ratings_gz(tmp_path: Path) -> None:
         verify_ratings_gz(bad)
 
 
-@pytest.mark.slow
-def test_iter_ratings_speed_on_a_large_file(tmp_path: Path) -> None:
-    """1.6 M rows, 10 k wanted: must stay well under a second (measured ~0.4 s)."""
-    n = 1_600_000
+def test_iter_ratings_finds_every_wanted_id_in_a_large_file(tmp_path: Path) -> None:
+    """200,000 rows, 2,000 wanted ids spread through them: each is found once, with its
+    values. (How fast: benchmarks/refresh_dataset.py times iter_ratings on 1.6 M rows.)"""
+    n = 200_000
     lines = ["tconst\taverageRating\tnumVotes\n"]
     lines += [f"tt{i * 7 + 1:07d}\t{(i % 91 + 10) / 10:.1f}\t{i % 5000 + 5}\n" for i in range(n)]
     path = tmp_path / "big.tsv.gz"
     with gzip.open(path, "wt", encoding="utf-8", compresslevel=1) as fh:
         fh.write("".join(lines))
-    wanted = {f"tt{i * 7 + 1:07d}" for i in range(0, n, n // 10_000)}
-    start = time.process_time()  # CPU time: the suite runs on busy cores
-    found = sum(1 for _ in iter_ratings(path, wanted))
-    elapsed = time.process_time() - start
-    assert found == len(wanted)
-    assert elapsed < 2.0, f"iter_ratings took {elapsed:.2f}s"
+    picked = range(0, n, n // 2_000)
+    wanted = {f"tt{i * 7 + 1:07d}" for i in picked}
+    found = {row[0]: row[1:] for row in iter_ratings(path, wanted)}
+    assert set(found) == wanted
+    i = picked[-1]
+    assert found[f"tt{i * 7 + 1:07d}"] == ((i % 91 + 10) / 10, i % 5000 + 5)
