@@ -3,6 +3,7 @@ the requests they make. The same over real HTTP, in a process: tests/e2e/test_ca
 
 from __future__ import annotations
 
+import json
 import socket
 from pathlib import Path
 from typing import Any
@@ -286,6 +287,45 @@ def test_not_found_exits_4_and_caches_nothing(cli: Cli, tmdb: FakeTmdb, home: Pa
     assert "TMDB has no movie with id 31337" in result.stderr
     assert tmdb.count("/3/movie/31337") == 1  # 404 is not retried
     assert cache_state(home)[0] == []
+
+
+def test_a_misspelt_title_suggests_the_close_ones(cli: Cli, tmdb: FakeTmdb) -> None:
+    result = failed(cli("show", "Quantum Orchrad"), 4)
+    assert result.stderr.splitlines() == [
+        "mydw: error: no movie titled 'Quantum Orchrad' on TMDB",
+        "  Quantum Orchard (2021) — tmdb:900004",
+        'hint: did you mean "Quantum Orchard (2021)"?']
+    # the title missed, then its words (the longest first half too) were searched at once
+    asked = [r.param("query") for r in tmdb.requests if r.path == "/3/search/movie"]
+    assert asked[0] == "Quantum Orchrad"
+    assert sorted(asked[1:]) == ["orch", "orchrad", "quantum"]
+    as_json = cli("show", "Quantum Orchrad", "--json")
+    assert as_json.returncode == 4 and as_json.stdout == ""
+    error = json.loads(as_json.stderr)["error"]
+    assert error["code"] == "not_found"
+    assert [c["tmdb_id"] for c in error["candidates"]] == [900004]
+    assert set(error["candidates"][0]) == set(cli.ok("search", "orchard", "--json").json()[0])
+
+
+def test_a_title_found_costs_no_suggestion_search(cli: Cli, tmdb: FakeTmdb) -> None:
+    cli.ok("show", "Quantum Orchard")
+    assert [r.param("query") for r in tmdb.requests if r.path == "/3/search/movie"] == [
+        "Quantum Orchard"]
+
+
+def test_no_suggestion_for_a_title_close_to_nothing(cli: Cli, tmdb: FakeTmdb) -> None:
+    result = failed(cli("show", "Zzyzx Qwertyuiop"), 4)
+    assert result.stderr.splitlines() == ["mydw: error: no movie titled 'Zzyzx Qwertyuiop' on TMDB"]
+
+
+def test_marking_a_misspelt_title_marks_nothing_and_suggests(cli: Cli) -> None:
+    cli.signup()
+    result = cli("mark", "seen", "Cartographers Dauhgter", "--json")
+    assert result.returncode == 4
+    error = json.loads(result.stderr)["error"]
+    assert [c["tmdb_id"] for c in error["candidates"]] == [900007]
+    assert error["hint"] == 'did you mean "The Cartographer\'s Daughter (2011)"?'
+    assert cli.ok("list", "--json").json() == []
 
 
 @pytest.mark.parametrize(

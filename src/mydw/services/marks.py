@@ -81,7 +81,9 @@ def _unresolved(failures: list[tuple[str, NotFound | Ambiguous]], verb: str,
     if candidates:
         return Ambiguous(message, candidates=candidates, failures=listed,
                          hint=hint or "add a year, or use a TMDB or IMDb id")
-    return NotFound(message, hint=hint, failures=listed)
+    # One title that matched nothing: its close titles (did you mean…?) come along.
+    close = failures[0][1].candidates if len(failures) == 1 else ()
+    return NotFound(message, hint=hint, failures=listed, candidates=close)
 
 
 # --------------------------------------------------------------------------- mark / unmark

@@ -127,6 +127,18 @@ def views_in_order(session: Session, movie_ids: Sequence[int]) -> list[MovieView
     return [by_id[i] for i in movie_ids if i in by_id]
 
 
+def views_with_lines(ctx: AppContext, tmdb_ids: Sequence[int]) -> list[tuple[MovieView, set[str]]]:
+    """Cached movies in `tmdb_ids` order, with their folded titles (incl. the original)."""
+    with ctx.db.read() as session:
+        rows = session.execute(
+            select(Movie, MovieCatalog.search_text)
+            .outerjoin(MovieCatalog, MovieCatalog.movie_id == Movie.id)
+            .where(Movie.tmdb_id.in_(list(tmdb_ids)))
+        ).all()
+        by_tmdb = {m.tmdb_id: (movie_view(m), set((text or "").split("\n"))) for m, text in rows}
+    return [by_tmdb[t] for t in tmdb_ids if t in by_tmdb]
+
+
 def check_year(year: int | None, parameter: str = "year") -> None:
     """A release year must be plausible (`UsageError` naming `parameter`)."""
     if year is not None and not YEAR_MIN <= year <= YEAR_MAX:

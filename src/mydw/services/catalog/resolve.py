@@ -11,9 +11,7 @@ import re
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 
-from sqlalchemy import select
-
-from mydw.db.models import Movie, MovieCatalog
+from mydw.db.models import Movie
 from mydw.domain.constants import LANGUAGE_TAGS
 from mydw.domain.errors import Ambiguous, InvalidInput, MydwError, NotFound
 from mydw.domain.types import check_language, fold
@@ -25,6 +23,7 @@ from mydw.services.catalog.common import (
     cached_rows,
     check_text,
     check_year,
+    views_with_lines,
     with_status,
 )
 from mydw.services.catalog.search import (
@@ -37,7 +36,7 @@ from mydw.services.catalog.search import (
 from mydw.services.catalog.store import complete, fetch_all
 from mydw.services.context import AppContext
 from mydw.services.diary_rows import with_page
-from mydw.services.views import MovieView, movie_view
+from mydw.services.views import MovieView
 
 _IMDB_ID = re.compile(r"(?:https?://(?:www\.|m\.)?imdb\.com/title/)?(tt\d{7,10})/?", re.I)
 _TMDB_ID = re.compile(
@@ -267,29 +266,21 @@ def _by_title(
         here = next((c for c in local if c.view.id == picked.id), None)
         return picked.tmdb_id, here or cached(ctx, Movie.id == picked.id)
     page = search_page(ctx, up, title, lang, year, 1, refresh=False)
-    found = _views_with_lines(ctx, page.tmdb_ids)
+    found = views_with_lines(ctx, page.tmdb_ids)
     if year is not None:
         found = [(v, lines) for v, lines in found if v.release_year == year]
     wanted = fold(title)
     exact = [v for v, lines in found if wanted in lines]
     candidates = exact or [v for v, _lines in found]
     if not candidates:
+        from mydw.services.catalog.suggest import did_you_mean, suggestions
+
+        close = suggestions(ctx, up, title, year, lang)
         suffix = f" from {year}" if year else ""
-        raise NotFound(f"no movie titled {title!r}{suffix} on TMDB")
+        raise NotFound(f"no movie titled {title!r}{suffix} on TMDB",
+                       hint=did_you_mean(close, lang), candidates=close)
     picked = _pick(title, year, candidates, choose, lang)
     return picked.tmdb_id, cached(ctx, Movie.id == picked.id)
-
-
-def _views_with_lines(ctx: AppContext, tmdb_ids: Sequence[int]) -> list[tuple[MovieView, set[str]]]:
-    """Cached movies in `tmdb_ids` order, with their folded titles (incl. the original)."""
-    with ctx.db.read() as session:
-        rows = session.execute(
-            select(Movie, MovieCatalog.search_text)
-            .outerjoin(MovieCatalog, MovieCatalog.movie_id == Movie.id)
-            .where(Movie.tmdb_id.in_(list(tmdb_ids)))
-        ).all()
-        by_tmdb = {m.tmdb_id: (movie_view(m), set((text or "").split("\n"))) for m, text in rows}
-    return [by_tmdb[t] for t in tmdb_ids if t in by_tmdb]
 
 
 def _pick(
