@@ -132,7 +132,7 @@ def test_details_of_a_movie_in_french_fall_back_to_the_english_overview() -> Non
 
 def test_similar_names_the_source_movie() -> None:
     def similar(call: ToolCall) -> ToolOutcome:
-        return ok(call, SUGGESTIONS[:2], source={"title_en": "The Matrix", "title_fr": "Matrix",
+        return ok(call, SUGGESTIONS[:2], similar_to={"title_en": "The Matrix", "title_fr": "Matrix",
                                                  "release_year": 1999})
 
     answer = turn("des films comme Matrix", Script(similar), lang="fr")

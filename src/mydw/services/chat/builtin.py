@@ -11,7 +11,8 @@ question), `more` (the next page), `unknown`.
 
 It never writes on a guess: a status change names a title that is matched strictly (exact
 or one clear typo), and an ambiguous title gets a numbered question stored as `pending`
-(`{"type": "choose", "call", "argument", "candidates"}`); paging keeps
+(`{"type": "choose", "call", "argument", "candidates"}`, and `missed`: the words that
+matched nothing when the candidates are close titles, services/catalog/suggest.py); paging keeps
 `{"type": "more", "call", "shown", "page"}`.
 """
 

@@ -55,6 +55,10 @@ _T: dict[str, tuple[str, str]] = {
     "no_more": ("That's all I have for this request.",
                 "Je n'ai rien d'autre pour cette demande."),
     "which": ("Which one do you mean?", "Lequel voulez-vous dire ?"),
+    "did_you_mean": ("I couldn't find “{ref}”. Did you mean one of these?",
+                     "Je n'ai pas trouvé « {ref} ». Vouliez-vous dire l'un de ceux-ci ?"),
+    "guessed": ("(I couldn't find “{ref}”: here is {title}.)",
+                "(Je n'ai pas trouvé « {ref} » : voici {title}.)"),
     "which_hint": ("Answer with a number or a year.", "Répondez par un numéro ou une année."),
     "suggest": ("Here are movies you haven't marked{crit}:",
                 "Voici des films que vous n'avez pas encore marqués{crit} :"),
@@ -92,8 +96,18 @@ _T: dict[str, tuple[str, str]] = {
                              "{total} films ne vous intéressent pas."),
     "stats_all": ("You have marked {total} movies: {seen} seen, {later} to watch, "
                   "{not_interested} not interested.",
-                  "Vous avez marqué {total} films : {seen} vus, {later} à voir, "
-                  "{not_interested} sans intérêt."),
+                  "Vous avez marqué {total} films (vus : {seen}, à voir : {later}, "
+                  "sans intérêt : {not_interested})."),
+    # One movie (English) / zero or one (French: "0 film", "1 film"): `t(..., total=n)`.
+    "stats_seen_one": ("You have seen {total} movie.", "Vous avez vu {total} film."),
+    "stats_later_one": ("You have {total} movie on your watchlist.",
+                        "Vous avez {total} film dans votre liste à voir."),
+    "stats_not_interested_one": ("You are not interested in {total} movie.",
+                                 "{total} film ne vous intéresse pas."),
+    "stats_all_one": ("You have marked {total} movie: {seen} seen, {later} to watch, "
+                      "{not_interested} not interested.",
+                      "Vous avez marqué {total} film (vus : {seen}, à voir : {later}, "
+                      "sans intérêt : {not_interested})."),
     "latest": ("The latest:", "Les derniers :"),
     "not_found": ("I couldn't find “{ref}”. Check the spelling, or add the year.",
                   "Je n'ai pas trouvé « {ref} ». Vérifiez l'orthographe, ou ajoutez l'année."),
@@ -114,6 +128,9 @@ _STATUS_NAMES = {"seen": ("seen", "vu"), "later": ("to watch", "à voir"),
 
 
 def t(key: str, lang: str, **values: Any) -> str:
+    total = values.get("total")
+    if isinstance(total, int) and (total == 1 or (lang == "fr" and total == 0)):
+        key = key + "_one" if key + "_one" in _T else key
     text = _T[key][1 if lang == "fr" else 0]
     return text.format(**values) if values else text
 
@@ -206,7 +223,9 @@ def candidate_line(c: dict[str, Any], lang: str) -> str:
 def question(pending: dict[str, Any], lang: str) -> str:
     numbered = "\n".join(f"{i}. {candidate_line(c, lang)}"
                          for i, c in enumerate(pending["candidates"], 1))
-    return _join(t("which", lang), numbered, t("which_hint", lang))
+    head = (t("did_you_mean", lang, ref=pending["missed"]) if pending.get("missed")
+            else t("which", lang))
+    return _join(head, numbered, t("which_hint", lang))
 
 
 def _ref(call: ToolCall) -> str:
@@ -234,6 +253,32 @@ def _failure(outcome: ToolOutcome, lang: str) -> BuiltinReply:
     else:
         text = t("failed", lang, code=code, message=message)
     return BuiltinReply(text, [outcome], None)
+
+
+def _typo(u: Understanding, outcome: ToolOutcome, *, lang: str,
+          pending: dict[str, Any] | None, history: list[dict[str, Any]],
+          execute: Execute) -> BuiltinReply | None:
+    """A title that matched nothing but is close to some (services/catalog/suggest.py): one
+    close title answers a question that changes nothing; otherwise, or for a status
+    change (never written on a guess), the close titles are a numbered question."""
+    error = _error(outcome)
+    candidates = _candidates(outcome)
+    if error.get("code") != "not_found" or not candidates or u.call is None:
+        return None
+    argument = "similar_to" if "similar_to" in u.call.arguments else "movie"
+    if argument not in u.call.arguments:
+        return None
+    ref = _ref(u.call)
+    if len(candidates) == 1 and u.call.name != "set_status":
+        call = ToolCall(u.call.name, {**u.call.arguments,
+                                      argument: f"tmdb:{candidates[0]['tmdb_id']}"})
+        answered = reply(replace(u, call=call), lang=lang, pending=pending,
+                         history=history, execute=execute)
+        note = t("guessed", lang, ref=ref, title=candidate_line(candidates[0], lang))
+        return replace(answered, content=_join(note, answered.content))
+    asked = {"type": "choose", "call": _call_json(outcome.call), "argument": argument,
+             "candidates": candidates, "missed": ref}
+    return BuiltinReply(question(asked, lang), [outcome], asked)
 
 
 def _call_json(call: ToolCall) -> dict[str, Any]:
@@ -277,7 +322,9 @@ def reply(u: Understanding, *, lang: str, pending: dict[str, Any] | None,
         outcome = ToolOutcome(call=u.call, ok=False, movies=[], filters=None, actions=[],
                               data={"error": error.to_json()}, error=error)
     if not outcome.ok:
-        return _failure(outcome, lang)
+        guessed = _typo(u, outcome, lang=lang, pending=pending, history=history,
+                        execute=execute)
+        return guessed or _failure(outcome, lang)
     if u.call.name in PAGED and u.kind != "stats":
         return _page(u, outcome, lang=lang, pending=pending, history=history, execute=execute)
     if u.call.name == "set_status":
@@ -328,7 +375,7 @@ def _page_head(call: ToolCall, outcome: ToolOutcome, movies: list[MovieView], la
         head = t(f"list_{args.get('status') or 'all'}", lang, total=total)
         return head if movies else _join(head, t("list_empty", lang))
     if args.get("similar_to"):
-        source = outcome.data.get("source") if isinstance(outcome.data, dict) else None
+        source = outcome.data.get("similar_to") if isinstance(outcome.data, dict) else None
         title = _similar_title(source, str(args["similar_to"]), lang)
         return t("similar" if movies else "similar_none", lang, title=title)
     watched = _watched(outcome, movies, lang)
