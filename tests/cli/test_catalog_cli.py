@@ -307,6 +307,18 @@ def test_a_misspelt_title_suggests_the_close_ones(cli: Cli, tmdb: FakeTmdb) -> N
     assert set(error["candidates"][0]) == set(cli.ok("search", "orchard", "--json").json()[0])
 
 
+def test_a_search_that_finds_nothing_suggests_too(cli: Cli, tmdb: FakeTmdb) -> None:
+    result = cli.ok("search", "Cartographr Daughtr")
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "No movie matches 'Cartographr Daughtr'.",
+        'hint: did you mean "The Cartographer\'s Daughter (2011)"?']
+    asked = tmdb.count("/3/search/movie")
+    assert cli.ok("search", "Cartographr Daughtr").stderr == result.stderr
+    assert tmdb.count("/3/search/movie") == asked  # the searches were remembered
+    assert cli.ok("search", "Cartographr Daughtr", "--json").json() == []
+
+
 def test_a_title_found_costs_no_suggestion_search(cli: Cli, tmdb: FakeTmdb) -> None:
     cli.ok("show", "Quantum Orchard")
     assert [r.param("query") for r in tmdb.requests if r.path == "/3/search/movie"] == [

@@ -56,6 +56,10 @@ def search(
         searched_year = getattr(result, "year", None) or year
         when = f" from {searched_year}" if searched_year else ""
         render.notice(f"No movie matches {result.query!r}{when}.")
+        if result.suggestions:
+            from mydw.services.catalog.suggest import did_you_mean
+
+            render.notice(f"hint: {did_you_mean(result.suggestions, result.lang)}")
     else:
         render.movies(result.movies, result.lang)
 

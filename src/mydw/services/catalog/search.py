@@ -4,7 +4,7 @@ and the local cache when TMDB cannot answer (no key, no network, `offline`)."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -54,6 +54,8 @@ class SearchResult:
     fetched_on: datetime | None = None  # when TMDB gave this answer (None: local cache)
     from_search_cache: bool = False  # True: replayed without any request
     year: int | None = None
+    # Nothing matched on TMDB: close titles, as a typo would explain (catalog/suggest.py).
+    suggestions: list[MovieView] = field(default_factory=list)
 
     @property
     def empty_message(self) -> str:
@@ -184,11 +186,16 @@ def _tmdb_search(
     first = offset // TMDB_PAGE_SIZE + 1
     last = min((offset + limit - 1) // TMDB_PAGE_SIZE + 1, TMDB_MAX_PAGE)
     pages: list[Page] = []
+    close: list[MovieView] = []
     with Upstream(ctx) as up:
         for number in range(first, last + 1):
             pages.append(search_page(ctx, up, text, lang, year, number, refresh=refresh))
             if number >= pages[-1].total_pages:
                 break
+        if page == 1 and pages and not pages[0].total_results:
+            from mydw.services.catalog.suggest import suggestions
+
+            close = suggestions(ctx, up, text, year, lang)
     tmdb_ids = [t for p in pages for t in p.tmdb_ids]
     start = offset - (first - 1) * TMDB_PAGE_SIZE
     wanted = list(dict.fromkeys(tmdb_ids[start:start + limit]))
@@ -202,6 +209,7 @@ def _tmdb_search(
         total_results=pages[0].total_results if pages else 0,
         fetched_on=min((p.fetched_on for p in pages), default=None),
         from_search_cache=bool(pages) and all(p.from_cache for p in pages), year=year,
+        suggestions=close,
     )
 
 
