@@ -94,6 +94,9 @@ ENGLISH: list[tuple[str, str, str | None, dict[str, Any] | None]] = [
     ("a comedy but not a romance", "filters", R,
      {"genre": "Comedy", "without_genre": "Romance", "limit": 5}),
     ("nothing scary tonight", "filters", R, {"without_genre": "Horror", "limit": 5}),
+    # The genre named outright wins over its synonym said no to; a mood does not.
+    ("horror but no gore", "filters", R, {"genre": "Horror", "limit": 5}),
+    ("something spooky but no horror", "filters", R, {"without_genre": "Horror", "limit": 5}),
     ("recent thrillers", "filters", R, {"genre": "Thriller", "year_from": NOW - 2, "limit": 5}),
     ("movies from the last 10 years", "filters", R, {"year_from": NOW - 9, "limit": 5}),
     ("comedies from this year", "filters", R,
@@ -176,6 +179,7 @@ FRENCH: list[tuple[str, str, str | None, dict[str, Any] | None]] = [
     ("une comédie mais pas romantique", "filters", R,
      {"genre": "Comedy", "without_genre": "Romance", "limit": 5}),
     ("un film sans horreur", "filters", R, {"without_genre": "Horror", "limit": 5}),
+    ("un film d'horreur mais sans gore", "filters", R, {"genre": "Horror", "limit": 5}),
     ("des films récents", "filters", R, {"year_from": NOW - 2, "limit": 5}),
     ("des drames des 5 dernières années", "filters", R,
      {"genre": "Drama", "year_from": NOW - 4, "limit": 5}),

@@ -308,9 +308,10 @@ def _negated(before: list[str]) -> bool:
 
 
 def _drop_wanted(f: Filters) -> None:
-    """A genre both asked for and left out ("horror but no gore" names Horror twice): left
-    out wins, so nothing contradicts."""
-    f.genres = [g for g in f.genres if g not in f.without_genres]
+    """A genre both asked for and left out. Named outright, it is wanted: in "horror but no
+    gore" the "no gore" only says which horror (a theme cannot be left out). Only implied
+    by a mood, it is left out: "something scary but no horror"."""
+    f.without_genres = [g for g in f.without_genres if g not in f.genres]
     f.mood_genres = [g for g in f.mood_genres if g not in f.without_genres]
 
 
