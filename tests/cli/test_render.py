@@ -128,3 +128,34 @@ def test_every_commands_movie_json_has_the_same_keys(online: Cli) -> None:
     shown = online.ok("show", "900001", "--json").json()
     assert set(shown) == keys | {"imdb_url", "original_title", "runtime", "directors"}
     json.dumps(shown)
+
+
+FRENCH_SEEN = [
+    _movie(900008, title_fr="Zéro Absolu", genre_ids=[878, 53],
+           genres=["Science Fiction", "Thriller"], status="seen", my_rating=8.0,
+           updated_at=datetime(2026, 12, 2), vote_count=874, imdb_rating=6.7),
+    _movie(900011, title_fr="Le Jardin des machines silencieuses", genre_ids=[16, 10751],
+           genres=["Animation", "Family"], status="seen", updated_at=datetime(2026, 12, 2),
+           vote_count=301_999, imdb_rating=8.1),
+    _movie(900001, title_fr="Le Gardien du phare", genre_ids=[18, 9648],
+           genres=["Drama", "Mystery"], status="seen", updated_at=datetime(2026, 12, 2),
+           vote_count=45_210, imdb_rating=7.3),
+]
+
+
+@pytest.mark.parametrize("width", [60, 70, 80, 100])
+@pytest.mark.parametrize("lang", ["en", "fr"])
+@pytest.mark.parametrize("movies", [MOVIES, FRENCH_SEEN], ids=["long", "seen"])
+def test_no_cell_is_cut_mid_word(width: int, lang: str, movies: list[MovieView]) -> None:
+    # Where every cell does not fit on one line, Rich narrows the widest columns first,
+    # even below their longest word: "Science-Fictio" / "n, Thriller" at 80 columns.
+    lines = _print(width, lambda c: render.movies(movies, lang, console=c))
+    assert max(len(line) for line in lines) <= width
+    shown = _words("\n".join(lines))
+    header = lines[0].split()
+    for movie in movies:
+        cells = {"Title": render.title(movie, lang), "Genres": render.genres(movie, lang),
+                 "Votes": render.votes(movie.vote_count)}
+        for column, text in cells.items():
+            if column in header and any(c.isalnum() for c in text):  # not left out
+                assert _words(text) <= shown, (text, width)

@@ -223,23 +223,72 @@ def movie_table(
     from rich.console import Console
 
     probe = Console(width=10_000, file=io.StringIO(), no_color=True)
-    while True:
+
+    def build(widths: Sequence[int | None]) -> Table:
         table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
                       show_edge=False)
-        for column in columns:
+        for column, fixed in zip(columns, widths, strict=True):
             table.add_column(column.header, justify=column.justify,  # type: ignore[arg-type]
-                             style=column.style or None, overflow="fold")
+                             style=column.style or None, overflow="fold", width=fixed)
         for row in rows:
             table.add_row(*(Text(cell) for cell in row))
-        needed = Measurement.get(probe, probe.options, table).minimum
+        return table
+
+    while True:
+        table = build([None] * len(columns))
+        measured = Measurement.get(probe, probe.options, table)
         droppable = [c for c in columns if c.drop]
-        if needed <= width or not droppable:
-            return table
+        if measured.minimum <= width or not droppable:
+            break
         victim = max(droppable, key=lambda c: c.drop)
         index = columns.index(victim)
         columns.pop(index)
         for row in rows:
             row.pop(index)
+    if measured.maximum <= width:
+        return table
+    # Too wide for every cell on one line: Rich would narrow the widest columns first, even
+    # below their longest word (folding "Science-Fiction"). Here the widest give way only
+    # down to their longest word (`_share`).
+    texts = [[column.header, *(row[i] for row in rows)] for i, column in enumerate(columns)]
+    least = [max(_longest_word(t) for t in cells) for cells in texts]
+    most = [max(cell_len(t) for t in cells) for cells in texts]
+    room = width - (measured.minimum - sum(least))  # the padding and rules take the rest
+    return build(_share(least, most, room))
+
+
+def _longest_word(text: str) -> int:
+    return max((cell_len(word) for word in text.split()), default=0)
+
+
+def cell_len(text: str) -> int:
+    from rich.cells import cell_len as measure
+
+    return measure(text)
+
+
+def _share(least: Sequence[int], most: Sequence[int], room: int) -> list[int]:
+    """Widths between `least` (each column's longest word) and `most` (its longest cell)
+    adding up to at most `room`: only the widest columns give way, down to one cap (the
+    largest that fits), never below their longest word."""
+
+    def capped(cap: int) -> list[int]:
+        return [min(m, max(w, cap)) for w, m in zip(least, most, strict=True)]
+
+    low, high = 0, max(most, default=0)
+    while low < high:  # the largest cap whose widths fit
+        mid = (low + high + 1) // 2
+        if sum(capped(mid)) <= room:
+            low = mid
+        else:
+            high = mid - 1
+    widths = capped(low)
+    spare = room - sum(widths)
+    for i, (w, m) in enumerate(zip(widths, most, strict=True)):  # what the cap left over
+        if spare > 0 and w < m:
+            widths[i] += 1
+            spare -= 1
+    return widths
 
 
 def movies(
