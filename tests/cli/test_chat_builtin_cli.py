@@ -128,3 +128,22 @@ def test_a_session_is_stored_in_the_seeds_shape(user: Cli) -> None:
     assert roles == [("user", "add Midnight Paperwork to my watchlist"),
                      ("assistant", data["reply"])]
     assert json.dumps(shown)  # plain JSON all through
+
+
+def test_more_shows_only_the_next_movies_then_none(user: Cli,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MYDW_DISCOVER_MIN_VOTES", "0")
+    first = say(user, "movies rated above 1")
+    pages = [[m["tmdb_id"] for m in first["movies"]]]
+    assert len(pages[0]) == 5
+    for _ in range(5):
+        data = say(user, "more", "--continue")
+        pages.append([m["tmdb_id"] for m in data["movies"]])
+        if not pages[-1]:
+            break
+    assert data["reply"] == "That's all I have for this request."
+    assert pages[-1] == []  # nothing shown again with it
+    shown = [i for page in pages for i in page]
+    assert len(shown) == len(set(shown)) > 5  # each page only the movies not shown yet
+    stored = user.ok("chat", "show", first["session_id"], "--json").json()["conversation"]
+    assert [m.get("movies") for m in stored if m["role"] == "assistant"] == pages

@@ -108,10 +108,11 @@ def run_turn(ctx: AppContext, user_id: int, text: str, *, lang: str,
         return outcome
 
     pending: dict[str, Any] | None = None
+    shown: Sequence[ToolOutcome] = outcomes  # whose movies the reply is about
     try:
         if assistant.builtin:
-            reply, pending = _builtin(ctx, user_id, message, lang, history,
-                                      execute_and_record, outcomes)
+            reply, pending, shown = _builtin(ctx, user_id, message, lang, history,
+                                             execute_and_record, outcomes)
             streamed = False
         else:
             reply = _model(ctx, assistant, message, lang, history, execute, outcomes,
@@ -126,7 +127,7 @@ def run_turn(ctx: AppContext, user_id: int, text: str, *, lang: str,
         _save_partial(ctx, user_id, session_id, message, asked_at, outcomes, failure, lang,
                       assistant)
         raise
-    movies = _reply_movies(ctx, user_id, reply, outcomes, builtin=assistant.builtin)
+    movies = _reply_movies(ctx, user_id, reply, shown, builtin=assistant.builtin)
     actions = [a for o in outcomes for a in o.actions]
     filters = next((o.filters for o in reversed(outcomes) if o.filters is not None), None)
     answer: dict[str, Any] = {"role": "assistant", "content": reply,
@@ -145,14 +146,17 @@ def run_turn(ctx: AppContext, user_id: int, text: str, *, lang: str,
 
 def _builtin(ctx: AppContext, user_id: int, text: str, lang: str,
              history: list[dict[str, Any]], execute: Callable[[ToolCall], ToolOutcome],
-             outcomes: list[ToolOutcome]) -> tuple[str, dict[str, Any] | None]:
+             outcomes: list[ToolOutcome],
+             ) -> tuple[str, dict[str, Any] | None, list[ToolOutcome]]:
+    """The built-in's reply, its open question, and the outcomes it shows: their movies are
+    the turn's (a page of "more" shows only the new ones, not all the tool returned)."""
     from mydw.services.chat import builtin
 
     reply = builtin.respond(ctx, user_id, text, lang=lang, history=history, execute=execute)
     for outcome in reply.outcomes:  # outcomes the built-in made without `execute`
-        if not any(outcome is known for known in outcomes):
+        if not any(outcome is known or outcome.call is known.call for known in outcomes):
             outcomes.append(outcome)
-    return str(reply.content), reply.pending
+    return str(reply.content), reply.pending, list(reply.outcomes)
 
 
 def _model(ctx: AppContext, assistant: Assistant, text: str, lang: str,
