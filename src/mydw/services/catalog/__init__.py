@@ -5,8 +5,9 @@ here. By job:
 
 * `resolve` — `resolve_movie(ctx, ref)`: a TMDB id, an IMDb id (`tt…`), a title or
   `Title (year)` → a `MovieView` whose full details are cached; `show` adds the status.
-* `search` — `search(ctx, query, ...)`: TMDB search, each page remembered for
-  `search-freshness`; the local cache answers when TMDB cannot.
+* `search` — `search(ctx, query, ...)`: TMDB search; the local cache answers when TMDB
+  cannot. `pages` — one TMDB search page, remembered for `search-freshness` (the search
+  cache). `suggest` — did you mean …? The close titles after a title found nothing.
 * `store` — `store_summaries(ctx, summaries, lang=...)`: TMDB payloads → rows; the details
   fetch (both languages, trailers via `trailers`, the IMDb rating via `services.ratings`).
 * `genres` — genre names in English and French, parsing and labels.

@@ -26,13 +26,8 @@ from mydw.services.catalog.common import (
     views_with_lines,
     with_status,
 )
-from mydw.services.catalog.search import (
-    fresh_page,
-    local_candidates,
-    query_key,
-    remember_page,
-    search_page,
-)
+from mydw.services.catalog.pages import fresh_page, query_key, remember_page, search_page
+from mydw.services.catalog.search import local_candidates
 from mydw.services.catalog.store import complete, fetch_all
 from mydw.services.context import AppContext
 from mydw.services.diary_rows import with_page

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mydw.db.models import Movie, MovieCatalog, SearchCache
-from mydw.domain.constants import LANGUAGE_TAGS, MAX_LIMIT, TMDB_MAX_PAGE, TMDB_PAGE_SIZE
+from mydw.db.models import Movie, MovieCatalog
+from mydw.domain.constants import MAX_LIMIT, TMDB_MAX_PAGE, TMDB_PAGE_SIZE
 from mydw.domain.errors import InvalidInput, UpstreamError, UsageError
-from mydw.domain.types import check_language, fold, parse_duration, utcnow
+from mydw.domain.types import check_language, fold
 from mydw.services import notices
 from mydw.services.catalog.common import (
     Upstream,
@@ -24,17 +24,14 @@ from mydw.services.catalog.common import (
     search_lines,
     views_in_order,
     with_status,
-    write,
 )
-from mydw.services.catalog.store import store_with
+from mydw.services.catalog.pages import Page, search_page
 from mydw.services.context import AppContext
 from mydw.services.views import MovieView
 
 if TYPE_CHECKING:
-    from mydw.clients.tmdb import TmdbPage
+    pass
 
-DEFAULT_FRESHNESS = timedelta(hours=24)
-SEARCH_CACHE_KEEP = timedelta(days=30)  # older search pages are pruned when new ones arrive
 
 
 @dataclass(frozen=True)
@@ -62,69 +59,6 @@ class SearchResult:
         """What to say when nothing matched: ``no movie matches 'dune' from 1900``."""
         suffix = f" from {self.year}" if self.year is not None else ""
         return f"no movie matches {self.query!r}{suffix}"
-
-
-# --------------------------------------------------------------------------- TMDB pages
-
-
-@dataclass(frozen=True)
-class Page:
-    tmdb_ids: list[int]
-    total_results: int
-    total_pages: int
-    fetched_on: datetime
-    from_cache: bool
-
-
-def query_key(query: str, lang: str, year: int | None, page: int) -> str:
-    return f"{lang}|{year if year is not None else '-'}|{page}|{' '.join(query.casefold().split())}"
-
-
-def _freshness(ctx: AppContext) -> timedelta:
-    try:
-        return parse_duration(ctx.settings.search_freshness)
-    except InvalidInput:
-        return DEFAULT_FRESHNESS
-
-
-def fresh_page(ctx: AppContext, key: str) -> Page | None:
-    with ctx.db.read() as session:
-        entry = session.scalar(select(SearchCache).where(SearchCache.query_key == key))
-        if entry is None or utcnow() - entry.fetched_on > _freshness(ctx):
-            return None
-        return Page(list(entry.tmdb_ids), entry.total_results, entry.total_pages,
-                    entry.fetched_on, True)
-
-
-def search_page(
-    ctx: AppContext, up: Upstream, query: str, lang: str, year: int | None, page: int,
-    *, refresh: bool,
-) -> Page:
-    """One TMDB search page: replayed from the search cache when fresh, else fetched,
-    its movies stored and the page remembered."""
-    key = query_key(query, lang, year, page)
-    if not refresh and (cached := fresh_page(ctx, key)) is not None:
-        return cached
-    answer = up.tmdb.search_movies(query, language=LANGUAGE_TAGS[lang], year=year, page=page)
-    return remember_page(ctx, up, key, answer, lang)
-
-
-def remember_page(ctx: AppContext, up: Upstream, key: str, answer: TmdbPage,
-                  lang: str) -> Page:
-    """Store a fetched search page's movies and remember the page (the search cache)."""
-    store_with(ctx, up, answer.results, lang)
-    now = utcnow()
-    ids = [s.tmdb_id for s in answer.results]
-
-    def remember(session: Session) -> None:
-        session.execute(delete(SearchCache).where(
-            (SearchCache.query_key == key) | (SearchCache.fetched_on < now - SEARCH_CACHE_KEEP)
-        ))
-        session.add(SearchCache(query_key=key, tmdb_ids=ids, total_results=answer.total_results,
-                                total_pages=answer.total_pages, fetched_on=now))
-
-    write(ctx, remember)
-    return Page(ids, answer.total_results, answer.total_pages, now, False)
 
 
 # --------------------------------------------------------------------------- search

@@ -20,7 +20,7 @@ from mydw.domain.constants import LANGUAGE_TAGS
 from mydw.domain.errors import MydwError
 from mydw.domain.types import fold
 from mydw.services.catalog.common import Upstream, views_with_lines
-from mydw.services.catalog.search import fresh_page, query_key, remember_page
+from mydw.services.catalog.pages import fresh_page, query_key, remember_page
 from mydw.services.context import AppContext
 from mydw.services.views import MovieView
 
