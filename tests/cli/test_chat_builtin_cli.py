@@ -147,3 +147,19 @@ def test_more_shows_only_the_next_movies_then_none(user: Cli,
     assert len(shown) == len(set(shown)) > 5  # each page only the movies not shown yet
     stored = user.ok("chat", "show", first["session_id"], "--json").json()["conversation"]
     assert [m.get("movies") for m in stored if m["role"] == "assistant"] == pages
+
+
+def test_it_after_a_list_asks_which_one(user: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MYDW_DISCOVER_MIN_VOTES", "0")
+    listed = say(user, "movies rated above 1")
+    shown = [m["tmdb_id"] for m in listed["movies"]]
+    asked = say(user, "add it to my watchlist", "--continue")
+    assert asked["actions"] == [] and asked["movies"] == []
+    lines = asked["reply"].splitlines()
+    assert lines[0] == "Which one do you mean?" and len(lines) == len(shown) + 2
+    answered = say(user, "2", "--continue")
+    assert answered["actions"] == [{"tmdb_id": shown[1], "status": "later"}]
+    # with one movie shown, "it" is that movie, as before
+    say(user, "tell me about Copper Canyon Run")
+    assert say(user, "mark it as seen", "--continue")["actions"] == [
+        {"tmdb_id": 900009, "status": "seen"}]

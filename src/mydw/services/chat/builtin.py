@@ -319,8 +319,46 @@ def respond(ctx: AppContext, user_id: int, text: str, *, lang: str,
             again = understand(rewritten, lang=lang, pending=pending, titles=titles)
             if again.kind in ("status", "title", "similar"):
                 understood = again
+    elif len(about) > 1 and understood.kind not in ("answer", "more", "help"):
+        which = _which_of(ctx, text, about, lang=lang, pending=pending, titles=titles)
+        if which is not None:
+            return which
     return reply(_by_id(understood), lang=lang, pending=pending, history=history,
                  execute=execute)
+
+
+_SOME = 0  # a stand-in TMDB id for "it" when the last reply showed several movies
+
+
+def _which_of(ctx: AppContext, text: str, about: list[int], *, lang: str,
+              pending: dict[str, Any] | None, titles: TitleIndex) -> BuiltinReply | None:
+    """"Add it to my watchlist" after a list: the numbered question of which one (the
+    movies the last reply showed, in its order); None when `text` names no "it"."""
+    from sqlalchemy import select
+
+    from mydw.db.models import Movie
+    from mydw.services.chat.builtin_reply import question
+
+    rewritten = _refer(text, _SOME)
+    if rewritten == text:
+        return None
+    again = understand(rewritten, lang=lang, pending=pending, titles=titles)
+    call = again.call
+    argument = next((name for name in ("movie", "similar_to")
+                     if call is not None and call.arguments.get(name) == f"tmdb:{_SOME}"), None)
+    if call is None or argument is None or again.kind not in ("status", "title", "similar"):
+        return None
+    with ctx.db.read() as session:
+        rows = {m.tmdb_id: m for m in session.scalars(
+            select(Movie).where(Movie.tmdb_id.in_(about[:PAGE * 2])))}
+    candidates = [{"tmdb_id": m.tmdb_id, "title_en": m.title_en, "title_fr": m.title_fr,
+                   "year": m.release_year, "imdb_rating": m.imdb_rating}
+                  for i in about[:PAGE * 2] if (m := rows.get(i)) is not None]
+    if len(candidates) < 2:
+        return None
+    asked = {"type": "choose", "call": {"name": call.name, "arguments": dict(call.arguments)},
+             "argument": argument, "candidates": candidates}
+    return BuiltinReply(question(asked, lang), [], asked)
 
 
 def _by_id(understood: Understanding) -> Understanding:
