@@ -159,3 +159,10 @@ def test_no_cell_is_cut_mid_word(width: int, lang: str, movies: list[MovieView])
         for column, text in cells.items():
             if column in header and any(c.isalnum() for c in text):  # not left out
                 assert _words(text) <= shown, (text, width)
+
+
+def test_the_movie_keys_are_those_of_every_movie_object() -> None:
+    from mydw.services.views import MOVIE_KEYS
+
+    for movie in MOVIES + FRENCH_SEEN:
+        assert tuple(movie.to_json()) == MOVIE_KEYS

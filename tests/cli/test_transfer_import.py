@@ -276,6 +276,20 @@ def test_export_csv_and_letterboxd(online: Cli, tmp_path: Path) -> None:
                                   "900008,,Absolute Zero,2023"]
 
 
+def test_letterboxd_export_names_the_directors_a_movie_page_stored(online: Cli) -> None:
+    online.ok("mark", "seen", "tmdb:900001")  # the details fetch stores its directors
+    assert online.ok("show", "900001", "--json").json()["directors"] == ["Maren Holt"]
+    boxd = online.ok("export", "--format", "letterboxd").stdout.splitlines()
+    assert boxd[1].startswith("900001,tt9000001,The Lighthouse Keeper,1998,Maren Holt,")
+
+
+def test_an_empty_csv_export_has_the_same_header(online: Cli) -> None:
+    empty = online.ok("export", "--format", "csv").stdout
+    online.ok("mark", "later", "tmdb:900006")
+    full = online.ok("export", "--format", "csv").stdout
+    assert empty.splitlines() == full.splitlines()[:1]
+
+
 def test_letterboxd_files_of_at_most_1000_rows(
     online: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -10,6 +10,12 @@ from mydw.db.models import Movie
 from mydw.domain.types import iso_utc
 
 IMDB_TITLE_URL = "https://www.imdb.com/title/{}/"
+# The keys of every movie object (`MovieView.to_json`), in order: a CSV with no movie
+# still has its header.
+MOVIE_KEYS = ("tmdb_id", "imdb_id", "title_en", "title_fr", "overview_en", "overview_fr",
+              "poster_url", "trailer_en", "trailer_fr", "imdb_rating", "vote_count", "genres",
+              "genre_ids", "release_year", "original_language", "cached_on",
+              "imdb_updated_on", "status", "updated_at", "my_rating", "watched_on")
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ for Letterboxd's list importer). Reads through `diary.history`."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import importlib
 import io
 import json
@@ -17,6 +18,7 @@ from mydw.domain.errors import UsageError
 from mydw.domain.types import iso_utc, utcnow
 from mydw.services.context import AppContext
 from mydw.services.transfer.mydw import FORMAT, VERSION
+from mydw.services.views import MOVIE_KEYS
 
 STATUSES = ("seen", "later", "not_interested")
 LETTERBOXD_ROWS = 1000
@@ -56,10 +58,23 @@ def export(ctx: AppContext, user_id: int, *, fmt: str = "json",
         return Export(fmt, [_json(rows)], len(rows))
     if fmt == "csv":
         return Export(fmt, [_csv(rows)], len(rows))
+    rows = _with_directors(ctx, rows)
     if status == "later":
         return _letterboxd(fmt, [_watchlist_line(r) for r in rows], WATCHLIST_COLUMNS)
     lines = [line for r in rows if r.status == "seen" for line in _diary_lines(r)]
     return _letterboxd(fmt, lines, LETTERBOXD_COLUMNS)
+
+
+def _with_directors(ctx: AppContext, rows: list[Any]) -> list[Any]:
+    """The rows' movies with their page's details (Letterboxd's Directors column), as the
+    last details fetch stored them."""
+    from mydw.services.diary_rows import CHUNK, with_page
+
+    views = [r.movie for r in rows]
+    with ctx.db.read() as session:
+        paged = [v for start in range(0, len(views), CHUNK)
+                 for v in with_page(session, views[start:start + CHUNK])]
+    return [dataclasses.replace(r, movie=v) for r, v in zip(rows, paged, strict=True)]
 
 
 def _viewings(row: Any) -> list[date]:
@@ -93,8 +108,8 @@ def _csv(rows: list[Any]) -> str:
             writer = csv.DictWriter(out, fieldnames=list(data), lineterminator="\n")
             writer.writeheader()
         writer.writerow({k: _cell(v) for k, v in data.items()})
-    if writer is None:
-        out.write("tmdb_id,imdb_id,title_en,release_year,status,my_rating,watched_on\n")
+    if writer is None:  # the same header as with movies
+        csv.writer(out, lineterminator="\n").writerow(MOVIE_KEYS)
     return out.getvalue()
 
 
