@@ -319,6 +319,15 @@ def test_a_search_that_finds_nothing_suggests_too(cli: Cli, tmdb: FakeTmdb) -> N
     assert cli.ok("search", "Cartographr Daughtr", "--json").json() == []
 
 
+@pytest.mark.parametrize("ref", ["tt123", "TT12", "tt123456789012"])
+def test_an_imdb_id_with_too_few_or_many_digits_is_refused_not_searched(
+    cli: Cli, tmdb: FakeTmdb, ref: str,
+) -> None:
+    result = failed(cli("show", ref), 1)
+    assert f"{ref!r} is not an IMDb id: tt and 7 to 10 digits (tt0133093)" in result.stderr
+    assert tmdb.count() == 0
+
+
 def test_a_title_found_costs_no_suggestion_search(cli: Cli, tmdb: FakeTmdb) -> None:
     cli.ok("show", "Quantum Orchard")
     assert [r.param("query") for r in tmdb.requests if r.path == "/3/search/movie"] == [

@@ -38,6 +38,13 @@ _TMDB_ID = re.compile(
     r"(?:tmdb:|https?://(?:www\.)?themoviedb\.org/movie/)?(\d{1,9})(?:-[^/\s]*)?/?", re.I
 )
 _TITLE_YEAR = re.compile(r"(.*\S)\s*\((\d{4})\)")
+_ALMOST_IMDB_ID = re.compile(r"tt\d{1,6}|tt\d{11,}", re.I)  # no title looks like this
+
+
+def _check_not_almost_an_id(text: str) -> None:
+    if _ALMOST_IMDB_ID.fullmatch(text):
+        raise InvalidInput(f"{text!r} is not an IMDb id: tt and 7 to 10 digits (tt0133093)",
+                           parameter="movie")
 
 
 def split_year(ref: str) -> tuple[str, int | None]:
@@ -103,6 +110,7 @@ def _target(ctx: AppContext, up: Upstream, text: str, year: int | None,
         return tmdb_id, cached(ctx, Movie.tmdb_id == tmdb_id)
     if match := _IMDB_ID.fullmatch(text):
         return _by_imdb_id(ctx, up, match.group(1).lower())
+    _check_not_almost_an_id(text)
     title, own_year = split_year(text)
     if own_year is not None:
         check_year(own_year)
@@ -176,7 +184,7 @@ def _search_titles(ctx: AppContext, up: Upstream, refs: Sequence[str], year: int
 
     wanted: dict[str, tuple[str, str, int | None]] = {}  # ref -> (cache key, title, year)
     for ref in dict.fromkeys(refs):
-        if _TMDB_ID.fullmatch(ref) or _IMDB_ID.fullmatch(ref):
+        if _TMDB_ID.fullmatch(ref) or _IMDB_ID.fullmatch(ref) or _ALMOST_IMDB_ID.fullmatch(ref):
             continue
         title, own_year = split_year(ref)
         if own_year is not None:
@@ -217,6 +225,7 @@ def resolve_cached(ctx: AppContext, ref: str, *, year: int | None = None,
     elif match := _IMDB_ID.fullmatch(text):
         here = cached(ctx, Movie.imdb_id == match.group(1).lower())
     else:
+        _check_not_almost_an_id(text)
         title, own_year = split_year(text)
         if own_year is not None:
             check_year(own_year)
