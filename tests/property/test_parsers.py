@@ -395,3 +395,36 @@ def test_retry_after_valid() -> None:
     from mydw.clients.retry import parse_retry_after
 
     assert parse_retry_after("5") == 5.0 and parse_retry_after("soon") is None
+
+
+# --------------------------------------------------------------------------- did you mean / tables
+
+
+@given(TEXT)
+@example("Quantum Orchrad")
+def test_any_title_gives_at_most_four_searches_of_its_own_words(title: str) -> None:
+    from mydw.domain.types import fold
+    from mydw.services.catalog.suggest import queries_for
+
+    queries = queries_for(title)
+    assert len(queries) <= 4 and len(set(queries)) == len(queries)
+    assert all(q and q in fold(title) for q in queries)
+    if title == "Quantum Orchrad":
+        assert queries == ["orchrad", "quantum", "orch"]
+
+
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 60)), min_size=1, max_size=9),
+       st.integers(0, 200))
+def test_table_widths_stay_between_the_longest_word_and_cell(
+    spans: list[tuple[int, int]], room: int,
+) -> None:
+    from mydw.cli.render import _share
+
+    least = [w for w, _ in spans]
+    most = [max(w, w + extra) for w, extra in spans]
+    widths = _share(least, most, room)
+    assert all(w <= x <= m for w, x, m in zip(least, widths, most, strict=True))
+    if sum(least) <= room:
+        assert sum(widths) <= room
+        if sum(most) <= room:
+            assert widths == most  # room for every cell: nothing narrowed
