@@ -163,3 +163,13 @@ def test_it_after_a_list_asks_which_one(user: Cli, monkeypatch: pytest.MonkeyPat
     say(user, "tell me about Copper Canyon Run")
     assert say(user, "mark it as seen", "--continue")["actions"] == [
         {"tmdb_id": 900009, "status": "seen"}]
+
+
+def test_what_to_watch_names_the_seen_movies_behind_it(user: Cli) -> None:
+    user.ok("mark", "seen", "tmdb:900001")
+    user.ok("rate", "tmdb:900001", "9")
+    data = say(user, "what should I watch?")
+    ids = [m["tmdb_id"] for m in data["movies"]]
+    assert ids and 900001 not in ids
+    assert data["reply"].splitlines()[0] == (
+        "Because you watched The Lighthouse Keeper (1998), movies you haven't marked:")
