@@ -184,6 +184,9 @@ def test_letterboxd_zip_counts_then_second_import_asks_nothing(
     assert any("A Film Nobody Made" in line and "unmatched" in line for line in lines)
     ambiguous = next(line for line in lines if "ambiguous" in line)
     assert "tmdb:900001" in ambiguous and "tmdb:900002" in ambiguous
+    # the title TMDB does not know cost its one search, no did-you-mean searches
+    searched = [r.param("query") for r in tmdb.requests if r.path == "/3/search/movie"]
+    assert searched.count("A Film Nobody Made") == 1 and "nobody" not in searched
 
     tmdb.clear_log()
     second = _import(online, "letterboxd", str(archive))

@@ -87,6 +87,7 @@ def search(
     offline: bool = False,
     refresh: bool = False,
     user_id: int | None = None,
+    suggest: bool = True,
 ) -> SearchResult:
     """Search TMDB (titles in `lang`), caching every result as a Movie row.
 
@@ -94,7 +95,8 @@ def search(
     answered from the database with no request (`refresh=True` asks TMDB again). With
     `offline`, no credential or no TMDB, the local cache answers (both languages, accent-
     and case-insensitive) and `notice` says why; when it has nothing, the TMDB error is
-    raised. Statuses are filled in for `user_id`.
+    raised. Statuses are filled in for `user_id`. When TMDB finds nothing, `suggestions`
+    holds close titles (`suggest=False`: no such searches, for batch jobs).
     """
     text = _check_search(query, limit, page, year)
     lang = check_language(lang)
@@ -103,7 +105,8 @@ def search(
                             notice=notices.from_cache("TMDB", notices.OFFLINE))
     try:
         with ctx.progress("Asking TMDB…"):
-            return _tmdb_search(ctx, text, year, lang, limit, page, refresh, user_id)
+            return _tmdb_search(ctx, text, year, lang, limit, page, refresh, user_id,
+                                suggest=suggest)
     except UpstreamError as error:
         local = local_search(ctx, text, year, lang, limit, page, user_id,
                              notice=notices.from_cache("TMDB", error))
@@ -114,7 +117,7 @@ def search(
 
 def _tmdb_search(
     ctx: AppContext, text: str, year: int | None, lang: str, limit: int, page: int,
-    refresh: bool, user_id: int | None,
+    refresh: bool, user_id: int | None, *, suggest: bool = True,
 ) -> SearchResult:
     offset = (page - 1) * limit
     first = offset // TMDB_PAGE_SIZE + 1
@@ -126,7 +129,7 @@ def _tmdb_search(
             pages.append(search_page(ctx, up, text, lang, year, number, refresh=refresh))
             if number >= pages[-1].total_pages:
                 break
-        if page == 1 and pages and not pages[0].total_results:
+        if suggest and page == 1 and pages and not pages[0].total_results:
             from mydw.services.catalog.suggest import suggestions
 
             close = suggestions(ctx, up, text, year, lang)

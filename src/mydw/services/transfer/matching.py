@@ -253,7 +253,10 @@ def _by_title(ctx: AppContext, value: str) -> Match:
     title, _, year_text = value.rpartition("|")
     year = int(year_text) if year_text else None
     try:
-        found = catalog.search(ctx, title, year=year, lang="en", limit=20).movies
+        # No did-you-mean searches: a file's titles are exact, and a large import with
+        # many unknown titles would pay up to four more requests for each.
+        found = catalog.search(ctx, title, year=year, lang="en", limit=20,
+                               suggest=False).movies
     except MydwError as error:
         if error.code in ("invalid_input", "usage"):
             return Match(None, "unmatched", (), error.message)
