@@ -173,3 +173,13 @@ def test_what_to_watch_names_the_seen_movies_behind_it(user: Cli) -> None:
     assert ids and 900001 not in ids
     assert data["reply"].splitlines()[0] == (
         "Because you watched The Lighthouse Keeper (1998), movies you haven't marked:")
+
+
+def test_a_search_that_finds_nothing_offers_the_close_titles(user: Cli) -> None:
+    asked = say(user, "search for Copper Canyn Run")
+    assert asked["reply"].splitlines()[:2] == [
+        "I couldn't find “Copper Canyn Run”. Did you mean one of these?",
+        "1. Copper Canyon Run (1972)"]
+    answered = say(user, "1", "--continue")
+    assert [m["tmdb_id"] for m in answered["movies"]] == [900009]
+    assert answered["reply"].splitlines()[0] == "Copper Canyon Run (1972) — IMDb 6.2"

@@ -338,6 +338,13 @@ def _page(u: Understanding, outcome: ToolOutcome, *, lang: str, pending: dict[st
           history: list[dict[str, Any]], execute: Execute) -> BuiltinReply:
     call = u.call
     assert call is not None
+    close = outcome.data.get("did_you_mean") if isinstance(outcome.data, dict) else None
+    if call.name == "search_movies" and not outcome.movies and close:
+        # nothing matched, but some titles are close: which one, to tell about it
+        asked = {"type": "choose", "call": {"name": "get_movie", "arguments": {}},
+                 "argument": "movie", "candidates": [_candidate_json(c) for c in close],
+                 "missed": str(call.arguments.get("query") or "")}
+        return BuiltinReply(question(asked, lang), [outcome], asked)
     more = u.kind == "more" and pending is not None
     before = [int(i) for i in (pending or {}).get("shown") or []] if more else []
     skip = set(before)

@@ -121,7 +121,8 @@ class _Tool:
 _TOOLS: dict[str, _Tool] = {t.name: t for t in (
     _Tool("search_movies",
           "Search movies by title (TMDB, or the local cache offline). Each movie has the "
-          "user's status (null when unmarked).",
+          "user's status (null when unmarked). When nothing matches, `did_you_mean` may "
+          "list close titles (a typo).",
           (_Param("query", "string", "Title or words of the title.", required=True),
            _Param("year", "integer", "Release year, to pick among remakes.", **_YEAR))),
     _Tool("get_movie",
@@ -295,6 +296,8 @@ def _search(ctx: AppContext, user_id: int, call: ToolCall, args: dict[str, Any],
     data: dict[str, Any] = {"movies": _json(result.movies)}
     if result.notice:
         data["notice"] = result.notice
+    if result.suggestions:  # nothing matched: close titles (a typo?), for the model to offer
+        data["did_you_mean"] = _json(result.suggestions)
     return _ok(call, result.movies, data)
 
 
