@@ -317,6 +317,9 @@ def test_a_search_that_finds_nothing_suggests_too(cli: Cli, tmdb: FakeTmdb) -> N
     assert cli.ok("search", "Cartographr Daughtr").stderr == result.stderr
     assert tmdb.count("/3/search/movie") == asked  # the searches were remembered
     assert cli.ok("search", "Cartographr Daughtr", "--json").json() == []
+    tmdb.clear_log()
+    assert cli.ok("search", "Cartographr Dauhgtr", "--json").json() == []
+    assert tmdb.count("/3/search/movie") == 1  # scripts pay no did-you-mean searches
 
 
 @pytest.mark.parametrize("ref", ["tt123", "TT12", "tt123456789012"])

@@ -47,6 +47,7 @@ def search(
     result = catalog.search(
         ctx, words, year=year, lang=chosen_lang(lang), limit=limit, page=page, offline=offline,
         refresh=refresh, user_id=user.id if user else None,
+        suggest=not json_,  # the hint is for people: a JSON list has no room for it
     )
     if result.notice:
         render.notice(result.notice)
