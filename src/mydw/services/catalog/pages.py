@@ -3,6 +3,7 @@ for `search-freshness`; the pages of the last 30 days are kept (`search_cache`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from mydw.db.models import SearchCache
 from mydw.domain.constants import LANGUAGE_TAGS
-from mydw.domain.errors import InvalidInput
+from mydw.domain.errors import InvalidInput, MydwError
 from mydw.domain.types import parse_duration, utcnow
 from mydw.services.catalog.common import Upstream, write
 from mydw.services.catalog.store import store_with
@@ -65,6 +66,20 @@ def search_page(
         return cached
     answer = up.tmdb.search_movies(query, language=LANGUAGE_TAGS[lang], year=year, page=page)
     return remember_page(ctx, up, key, answer, lang)
+
+
+def search_pages_at_once(ctx: AppContext, up: Upstream, jobs: Sequence[tuple[str, str, int | None]],
+                         lang: str) -> list[Page | MydwError]:
+    """Page 1 of several TMDB searches, `(cache key, query, year)` each, asked at once and
+    remembered in this thread; a failed one is its `MydwError`."""
+    from mydw.services.parallel import each
+
+    up.tmdb  # noqa: B018 - built once, in this thread, before the workers
+    answers = each(lambda job: up.tmdb.search_movies(
+        job[1], language=LANGUAGE_TAGS[lang], year=job[2], page=1), jobs)
+    return [answer if isinstance(answer, MydwError)
+            else remember_page(ctx, up, job[0], answer, lang)
+            for job, answer in zip(jobs, answers, strict=True)]
 
 
 def remember_page(ctx: AppContext, up: Upstream, key: str, answer: TmdbPage,

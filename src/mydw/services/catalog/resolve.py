@@ -26,7 +26,7 @@ from mydw.services.catalog.common import (
     views_with_lines,
     with_status,
 )
-from mydw.services.catalog.pages import fresh_page, query_key, remember_page, search_page
+from mydw.services.catalog.pages import fresh_page, query_key, search_page, search_pages_at_once
 from mydw.services.catalog.search import local_candidates
 from mydw.services.catalog.store import complete, fetch_all
 from mydw.services.context import AppContext
@@ -41,10 +41,19 @@ _TITLE_YEAR = re.compile(r"(.*\S)\s*\((\d{4})\)")
 _ALMOST_IMDB_ID = re.compile(r"tt\d{1,6}|tt\d{11,}", re.I)  # no title looks like this
 
 
-def _check_not_almost_an_id(text: str) -> None:
+def _checked_ref(ref: str | None) -> str:
+    """A reference as given, stripped; empty, too long, or an IMDb id with the wrong number
+    of digits (no title looks like `tt123`) → `InvalidInput` naming `movie`."""
+    text = (ref or "").strip()
+    if not text:
+        raise InvalidInput(
+            "movie is empty: use a TMDB id, an IMDb id (tt…) or a title", parameter="movie"
+        )
+    check_text(text, "movie")
     if _ALMOST_IMDB_ID.fullmatch(text):
         raise InvalidInput(f"{text!r} is not an IMDb id: tt and 7 to 10 digits (tt0133093)",
                            parameter="movie")
+    return text
 
 
 def split_year(ref: str) -> tuple[str, int | None]:
@@ -73,12 +82,7 @@ def resolve_movie(
     matches → `choose`, else `Ambiguous` (exit 4) whose candidates are movie views
     (labelled `Title (year)`); none → `NotFound` (exit 4).
     """
-    text = (ref or "").strip()
-    if not text:
-        raise InvalidInput(
-            "movie is empty: use a TMDB id, an IMDb id (tt…) or a title", parameter="movie"
-        )
-    check_text(text, "movie")
+    text = _checked_ref(ref)
     check_year(year)
     lang = check_language(lang or ctx.settings.lang)
     with Upstream(ctx) as up:
@@ -110,7 +114,6 @@ def _target(ctx: AppContext, up: Upstream, text: str, year: int | None,
         return tmdb_id, cached(ctx, Movie.tmdb_id == tmdb_id)
     if match := _IMDB_ID.fullmatch(text):
         return _by_imdb_id(ctx, up, match.group(1).lower())
-    _check_not_almost_an_id(text)
     title, own_year = split_year(text)
     if own_year is not None:
         check_year(own_year)
@@ -135,11 +138,7 @@ def resolve_movies(
     is written by the calling thread.
     """
     for ref in refs:
-        if not (ref or "").strip():
-            raise InvalidInput(
-                "movie is empty: use a TMDB id, an IMDb id (tt…) or a title", parameter="movie"
-            )
-        check_text(ref.strip(), "movie")
+        _checked_ref(ref)
     check_year(year)
     lang = check_language(lang or ctx.settings.lang)
     outcomes: list[MovieView | NotFound | Ambiguous] = []
@@ -180,11 +179,9 @@ def _search_titles(ctx: AppContext, up: Upstream, refs: Sequence[str], year: int
                    lang: str) -> dict[str, MydwError]:
     """The TMDB searches of several titles, asked at once and stored in the search cache
     (where `_by_title` then finds them): each reference that failed maps to its error."""
-    from mydw.services.parallel import each
-
     wanted: dict[str, tuple[str, str, int | None]] = {}  # ref -> (cache key, title, year)
     for ref in dict.fromkeys(refs):
-        if _TMDB_ID.fullmatch(ref) or _IMDB_ID.fullmatch(ref) or _ALMOST_IMDB_ID.fullmatch(ref):
+        if _TMDB_ID.fullmatch(ref) or _IMDB_ID.fullmatch(ref):
             continue
         title, own_year = split_year(ref)
         if own_year is not None:
@@ -195,29 +192,16 @@ def _search_titles(ctx: AppContext, up: Upstream, refs: Sequence[str], year: int
             wanted[ref] = (key, title, when)
     if len(wanted) < 2:
         return {}
-    jobs = list(wanted.values())
-    up.tmdb  # noqa: B018 - built once, in this thread, before the workers
-    answers = each(lambda job: up.tmdb.search_movies(
-        job[1], language=LANGUAGE_TAGS[lang], year=job[2], page=1), jobs)
-    failed: dict[str, MydwError] = {}
-    for ref, (key, _title, _when), answer in zip(wanted, jobs, answers, strict=True):
-        if isinstance(answer, MydwError):
-            failed[ref] = answer
-        else:
-            remember_page(ctx, up, key, answer, lang)
-    return failed
+    answers = search_pages_at_once(ctx, up, list(wanted.values()), lang)
+    return {ref: answer for ref, answer in zip(wanted, answers, strict=True)
+            if isinstance(answer, MydwError)}
 
 
 def resolve_cached(ctx: AppContext, ref: str, *, year: int | None = None,
                    choose: Chooser | None = None, lang: str = "en") -> MovieView:
     """Like `resolve_movie`, from the local cache only (no request): `NotFound` when the
     movie was never cached."""
-    text = (ref or "").strip()
-    if not text:
-        raise InvalidInput(
-            "movie is empty: use a TMDB id, an IMDb id (tt…) or a title", parameter="movie"
-        )
-    check_text(text, "movie")
+    text = _checked_ref(ref)
     check_year(year)
     here: Cached | None = None
     if match := _TMDB_ID.fullmatch(text):
@@ -225,7 +209,6 @@ def resolve_cached(ctx: AppContext, ref: str, *, year: int | None = None,
     elif match := _IMDB_ID.fullmatch(text):
         here = cached(ctx, Movie.imdb_id == match.group(1).lower())
     else:
-        _check_not_almost_an_id(text)
         title, own_year = split_year(text)
         if own_year is not None:
             check_year(own_year)

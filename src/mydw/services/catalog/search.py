@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,10 +27,6 @@ from mydw.services.catalog.common import (
 from mydw.services.catalog.pages import Page, search_page
 from mydw.services.context import AppContext
 from mydw.services.views import MovieView
-
-if TYPE_CHECKING:
-    pass
-
 
 
 @dataclass(frozen=True)

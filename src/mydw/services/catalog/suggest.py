@@ -16,11 +16,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from mydw.domain.constants import LANGUAGE_TAGS
 from mydw.domain.errors import MydwError
 from mydw.domain.types import fold
 from mydw.services.catalog.common import Upstream, views_with_lines
-from mydw.services.catalog.pages import fresh_page, query_key, remember_page
+from mydw.services.catalog.pages import fresh_page, query_key, search_pages_at_once
 from mydw.services.context import AppContext
 from mydw.services.views import MovieView
 
@@ -78,25 +77,19 @@ def typos(wanted: str, lines: set[str]) -> int:
 def suggestions(ctx: AppContext, up: Upstream, title: str, year: int | None, lang: str,
                 *, shown: int = SHOWN) -> list[MovieView]:
     """Cached movies (after the searches) whose titles are close to `title`, closest first."""
-    from mydw.services.parallel import each
-
     wanted = fold(title)
     queries = queries_for(title)
     pages: list[list[int]] = []
-    missing: list[tuple[str, str]] = []  # (cache key, query)
+    missing: list[tuple[str, str, int | None]] = []  # (cache key, query, year)
     for query in queries:
         key = query_key(query, lang, year, 1)
         if (page := fresh_page(ctx, key)) is not None:
             pages.append(page.tmdb_ids)
         else:
-            missing.append((key, query))
+            missing.append((key, query, year))
     if missing:
-        up.tmdb  # noqa: B018 - built once, in this thread, before the workers
-        answers = each(lambda job: up.tmdb.search_movies(
-            job[1], language=LANGUAGE_TAGS[lang], year=year, page=1), missing)
-        for (key, _query), answer in zip(missing, answers, strict=True):
-            if not isinstance(answer, MydwError):
-                pages.append(remember_page(ctx, up, key, answer, lang).tmdb_ids)
+        pages += [answer.tmdb_ids for answer in search_pages_at_once(ctx, up, missing, lang)
+                  if not isinstance(answer, MydwError)]
     ids = list(dict.fromkeys(i for page in pages for i in page))
     allowed = edits_allowed(len(_plain(wanted)))
     close = [(n, view) for view, lines in views_with_lines(ctx, ids)

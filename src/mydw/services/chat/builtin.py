@@ -334,10 +334,8 @@ def _which_of(ctx: AppContext, text: str, about: list[int], *, lang: str,
               pending: dict[str, Any] | None, titles: TitleIndex) -> BuiltinReply | None:
     """"Add it to my watchlist" after a list: the numbered question of which one (the
     movies the last reply showed, in its order); None when `text` names no "it"."""
-    from sqlalchemy import select
-
-    from mydw.db.models import Movie
-    from mydw.services.chat.builtin_reply import question
+    from mydw.services.catalog.common import views_with_lines
+    from mydw.services.chat.builtin_reply import ask_which, candidate_json
 
     rewritten = _refer(text, _SOME)
     if rewritten == text:
@@ -348,17 +346,12 @@ def _which_of(ctx: AppContext, text: str, about: list[int], *, lang: str,
                      if call is not None and call.arguments.get(name) == f"tmdb:{_SOME}"), None)
     if call is None or argument is None or again.kind not in ("status", "title", "similar"):
         return None
-    with ctx.db.read() as session:
-        rows = {m.tmdb_id: m for m in session.scalars(
-            select(Movie).where(Movie.tmdb_id.in_(about[:PAGE * 2])))}
-    candidates = [{"tmdb_id": m.tmdb_id, "title_en": m.title_en, "title_fr": m.title_fr,
-                   "year": m.release_year, "imdb_rating": m.imdb_rating}
-                  for i in about[:PAGE * 2] if (m := rows.get(i)) is not None]
+    candidates = [candidate_json(view.to_json())
+                  for view, _lines in views_with_lines(ctx, about[:PAGE * 2])]
     if len(candidates) < 2:
         return None
-    asked = {"type": "choose", "call": {"name": call.name, "arguments": dict(call.arguments)},
-             "argument": argument, "candidates": candidates}
-    return BuiltinReply(question(asked, lang), [], asked)
+    return ask_which({"name": call.name, "arguments": dict(call.arguments)}, argument,
+                     candidates, lang, [])
 
 
 def _by_id(understood: Understanding) -> Understanding:

@@ -200,12 +200,12 @@ def _candidates(outcome: ToolOutcome) -> list[dict[str, Any]]:
                               "title_fr": c.title_fr, "year": c.release_year,
                               "imdb_rating": c.imdb_rating})
             else:
-                found.append(_candidate_json(c.to_json()))
+                found.append(candidate_json(c.to_json()))
         return found
-    return [_candidate_json(c) for c in _error(outcome).get("candidates") or []]
+    return [candidate_json(c) for c in _error(outcome).get("candidates") or []]
 
 
-def _candidate_json(c: dict[str, Any]) -> dict[str, Any]:
+def candidate_json(c: dict[str, Any]) -> dict[str, Any]:
     return {"tmdb_id": c.get("tmdb_id"), "title_en": c.get("title_en"),
             "title_fr": c.get("title_fr"), "year": c.get("release_year", c.get("year")),
             "imdb_rating": c.get("imdb_rating")}
@@ -218,6 +218,17 @@ def candidate_line(c: dict[str, Any], lang: str) -> str:
     if c.get("imdb_rating") is not None:
         line += f" — IMDb {float(c['imdb_rating']):.1f}"
     return line
+
+
+def ask_which(call: dict[str, Any], argument: str, candidates: list[dict[str, Any]], lang: str,
+              outcomes: list[ToolOutcome], *, missed: str | None = None) -> BuiltinReply:
+    """The numbered question of which candidate `call`'s `argument` means, stored as the
+    reply's `pending` (`missed`: the words that matched nothing, for close titles)."""
+    asked: dict[str, Any] = {"type": "choose", "call": call, "argument": argument,
+                             "candidates": candidates}
+    if missed is not None:
+        asked["missed"] = missed
+    return BuiltinReply(question(asked, lang), outcomes, asked)
 
 
 def question(pending: dict[str, Any], lang: str) -> str:
@@ -239,9 +250,7 @@ def _failure(outcome: ToolOutcome, lang: str) -> BuiltinReply:
     message = str(error.get("message") or "").rstrip(".")
     if code == "ambiguous" and (candidates := _candidates(outcome)):
         argument = "similar_to" if "similar_to" in outcome.call.arguments else "movie"
-        pending = {"type": "choose", "call": _call_json(outcome.call), "argument": argument,
-                   "candidates": candidates}
-        return BuiltinReply(question(pending, lang), [outcome], pending)
+        return ask_which(_call_json(outcome.call), argument, candidates, lang, [outcome])
     if code in ("not_found", "ambiguous"):
         text = t("not_found", lang, ref=_ref(outcome.call) or message)
     elif code in ("upstream", "upstream_auth", "rate_limited"):
@@ -276,9 +285,8 @@ def _typo(u: Understanding, outcome: ToolOutcome, *, lang: str,
                          history=history, execute=execute)
         note = t("guessed", lang, ref=ref, title=candidate_line(candidates[0], lang))
         return replace(answered, content=_join(note, answered.content))
-    asked = {"type": "choose", "call": _call_json(outcome.call), "argument": argument,
-             "candidates": candidates, "missed": ref}
-    return BuiltinReply(question(asked, lang), [outcome], asked)
+    return ask_which(_call_json(outcome.call), argument, candidates, lang, [outcome],
+                     missed=ref)
 
 
 def _call_json(call: ToolCall) -> dict[str, Any]:
@@ -341,10 +349,9 @@ def _page(u: Understanding, outcome: ToolOutcome, *, lang: str, pending: dict[st
     close = outcome.data.get("did_you_mean") if isinstance(outcome.data, dict) else None
     if call.name == "search_movies" and not outcome.movies and close:
         # nothing matched, but some titles are close: which one, to tell about it
-        asked = {"type": "choose", "call": {"name": "get_movie", "arguments": {}},
-                 "argument": "movie", "candidates": [_candidate_json(c) for c in close],
-                 "missed": str(call.arguments.get("query") or "")}
-        return BuiltinReply(question(asked, lang), [outcome], asked)
+        return ask_which({"name": "get_movie", "arguments": {}}, "movie",
+                         [candidate_json(c) for c in close], lang, [outcome],
+                         missed=str(call.arguments.get("query") or ""))
     more = u.kind == "more" and pending is not None
     before = [int(i) for i in (pending or {}).get("shown") or []] if more else []
     skip = set(before)
